@@ -33,6 +33,7 @@ void RaftCore::ReportUnreachable(NodeId peer) { raft_->ReportUnreachable(peer); 
 void RaftCore::ReportSnapshot(NodeId peer, bool success) { raft_->ReportSnapshot(peer, success); }
 
 bool RaftCore::HasReady() const {
+  if (ready_outstanding_) return false;
   const RaftLog& log = raft_->log();
   return raft_->soft_state() != reported_soft_state_ ||
          raft_->hard_state() != persisted_hard_state_ || !log.UnstableEntries().empty() ||

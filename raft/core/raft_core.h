@@ -87,6 +87,7 @@ class RaftCore {
   // stays paused.
   void ReportSnapshot(NodeId peer, bool success);
 
+  // Whether GetReady would return work. False while a Ready is outstanding.
   bool HasReady() const;
   // The next batch of work. At most one Ready is outstanding: call Advance before the next
   // GetReady.
