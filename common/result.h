@@ -17,9 +17,9 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::decay_t<T>, Status>, "Result<Status> is meaningless");
 
   // Implicit so functions can `return value;` or `return NotFoundError(...);`.
-  Result(const T& value) : data_(value) {}                // NOLINT
-  Result(T&& value) : data_(std::move(value)) {}           // NOLINT
-  Result(Status status) : data_(std::move(status)) {       // NOLINT
+  Result(const T& value) : data_(value) {}            // NOLINT
+  Result(T&& value) : data_(std::move(value)) {}      // NOLINT
+  Result(Status status) : data_(std::move(status)) {  // NOLINT
     if (std::get<Status>(data_).ok()) {
       data_ = Status(StatusCode::kInternal, "Result constructed from an OK status without value");
     }

@@ -88,8 +88,8 @@ Status UnauthenticatedError(std::string message);
 }  // namespace curve
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define CURVE_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::curve::Status curve_status_tmp_ = (expr);      \
+#define CURVE_RETURN_IF_ERROR(expr)                        \
+  do {                                                     \
+    ::curve::Status curve_status_tmp_ = (expr);            \
     if (!curve_status_tmp_.ok()) return curve_status_tmp_; \
   } while (0)

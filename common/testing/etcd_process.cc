@@ -1,0 +1,89 @@
+#include "common/testing/etcd_process.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/etcd/etcd_client.h"
+
+namespace curve::testing {
+namespace {
+
+// The end of a log file, for error messages (the file vanishes with the temp dir).
+std::string Tail(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EtcdProcess>> EtcdProcess::Start() {
+  std::unique_ptr<EtcdProcess> etcd(new EtcdProcess());
+  // A port picked free may be taken by the time etcd binds it: try a few pairs.
+  Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    etcd->client_port_ = PickFreePort();
+    etcd->peer_port_ = PickFreePort();
+    etcd->data_dir_ = etcd->dir_.path() + "/data" + std::to_string(attempt);
+    status = etcd->Launch();
+    if (status.ok()) return etcd;
+    etcd->Stop(SIGKILL);
+  }
+  return status;
+}
+
+EtcdProcess::~EtcdProcess() { Stop(SIGKILL); }
+
+std::string EtcdProcess::endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+
+void EtcdProcess::Stop(int signal) {
+  if (process_) process_->Kill(signal);
+  process_.reset();
+}
+
+Status EtcdProcess::Restart() {
+  Stop(SIGTERM);
+  return Launch();
+}
+
+Status EtcdProcess::Launch() {
+  const char* bin = std::getenv("CURVE_ETCD_BIN");
+  std::string client_url = "http://127.0.0.1:" + std::to_string(client_port_);
+  std::string peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
+  std::vector<std::string> argv = {bin && *bin ? bin : "/usr/bin/etcd",
+                                   "--name=test",
+                                   "--data-dir=" + data_dir_,
+                                   "--listen-client-urls=" + client_url,
+                                   "--advertise-client-urls=" + client_url,
+                                   "--listen-peer-urls=" + peer_url,
+                                   "--initial-advertise-peer-urls=" + peer_url,
+                                   "--initial-cluster=test=" + peer_url,
+                                   "--logger=zap",
+                                   "--log-level=warn"};
+  CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, dir_.path() + "/etcd.log"));
+  process_ = std::make_unique<Subprocess>(std::move(process));
+
+  etcd::EtcdOptions options;
+  options.endpoints = {endpoint()};
+  options.retry.max_attempts = 1;
+  options.retry.attempt_timeout = std::chrono::milliseconds(500);
+  CURVE_ASSIGN_OR_RETURN(auto client, etcd::EtcdClient::Create(options));
+  bool ready =
+      PollUntil([&] { return !process_->running() ? true : client->Get("/ready-probe").ok(); },
+                std::chrono::seconds(20));
+  if (!process_->running()) {
+    return UnavailableError("etcd exited at start: " + Tail(dir_.path() + "/etcd.log"));
+  }
+  if (!ready) {
+    return UnavailableError("etcd did not serve on " + endpoint() +
+                            " within 20s: " + Tail(dir_.path() + "/etcd.log"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace curve::testing
