@@ -1,0 +1,53 @@
+# Entry point for people and CI. `make` builds everything into build/ (binaries in build/bin);
+# `make test` installs dependencies, builds and runs the whole suite; see README.md.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithAssert
+CTEST_FLAGS ?= --output-on-failure --timeout 900
+
+# ccache keys on paths relative to the clone, so a fresh CI clone reuses this machine's cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
+.PHONY: all deps configure build test test-unit playground format format-check clean \
+        tools tools-k8s tools-kwok tools-csi-sanity tools-helm
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	ninja -C $(BUILD_DIR)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
+
+playground: deps
+	@$(MAKE) --no-print-directory build
+	tests/playground.sh $(BUILD_DIR)
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+# Go tools for later test tiers, built from the Go module proxy into ~/.cache/curve-tools.
+tools: ; scripts/go-tools.sh all
+tools-k8s: ; scripts/go-tools.sh k8s
+tools-kwok: ; scripts/go-tools.sh kwok
+tools-csi-sanity: ; scripts/go-tools.sh csi-sanity
+tools-helm: ; scripts/go-tools.sh helm
