@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# go-tools.sh: build the Go tools the tests need from the Go module proxy into a
+# cache outside the clone, so every clone on the machine (CI included) reuses them.
+#
+#   scripts/go-tools.sh <tool>...      build what is missing; tool: k8s kwok csi-sanity helm all
+#   scripts/go-tools.sh path <tool>    print the directory holding <tool>'s binaries
+#   scripts/go-tools.sh versions       print the pinned versions
+#
+# k8s: kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
+# kwok: kwok kwokctl; csi-sanity: csi-sanity; helm: helm
+#
+# Binaries:  ${CURVE_TOOLS_CACHE:-~/.cache/curve-tools}/<tool>-<version>/bin/
+# Go caches: ${CURVE_GO_CACHE:-~/.cache/curve-go}/{build,mod}
+# Logs:      <tools cache>/logs/<tool>-<version>.log
+#
+# A tool's directory appears only by renaming a finished build into place, so an
+# interrupted build never looks done, and an existing tool is a fast no-op. Builds
+# run under nice -n 19 with GOTOOLCHAIN=local CGO_ENABLED=0. Kubernetes refuses
+# `go install` (replace directives), so it is built inside a wrapper module generated
+# in the cache: it requires k8s.io/kubernetes and replaces each k8s.io staging module
+# (listed in kubernetes' own go.mod) with v0.<minor>.<patch>. Version ldflags make
+# /version report the real release. Nothing built here belongs in the repository.
+set -euo pipefail
+
+# Pinned versions: all on the Go module proxy, all build with Go 1.26 (GOTOOLCHAIN=local).
+# To bump one, probe with `go mod download -json <module>@<version>`: the proxy's
+# `go list -m -versions` list can be incomplete (it showed kubernetes only up to v1.36.3).
+K8S_VERSION=v1.37.1
+KWOK_VERSION=v0.8.0
+CSI_TEST_VERSION=v5.6.0
+HELM_VERSION=v3.22.0
+
+ALL_TOOLS=(csi-sanity helm kwok k8s) # `all`, smallest first
+
+TOOLS_CACHE=${CURVE_TOOLS_CACHE:-$HOME/.cache/curve-tools}
+GO_CACHE=${CURVE_GO_CACHE:-$HOME/.cache/curve-go}
+[[ $TOOLS_CACHE == /* ]] || TOOLS_CACHE=$PWD/$TOOLS_CACHE
+[[ $GO_CACHE == /* ]] || GO_CACHE=$PWD/$GO_CACHE
+
+PROG=${0##*/}
+TMP_DIR=   # the build in progress; removed on exit
+BUILD_PID= # its process group, killed on INT/TERM
+GO=
+
+usage() {
+  cat <<EOF
+usage: $PROG <tool>...       build the tools (a no-op for tools already built)
+       $PROG path <tool>     print the directory holding <tool>'s binaries
+       $PROG versions        print the pinned versions
+tools: k8s kwok csi-sanity helm all
+cache: $TOOLS_CACHE (CURVE_TOOLS_CACHE), go caches: $GO_CACHE (CURVE_GO_CACHE)
+EOF
+}
+
+die_usage() {
+  printf '%s: %s\n' "$PROG" "$1" >&2
+  usage >&2
+  exit 2
+}
+
+tool_version() {
+  case $1 in
+  k8s) echo "$K8S_VERSION" ;;
+  kwok) echo "$KWOK_VERSION" ;;
+  csi-sanity) echo "$CSI_TEST_VERSION" ;;
+  helm) echo "$HELM_VERSION" ;;
+  *) return 1 ;;
+  esac
+}
+
+tool_bins() {
+  case $1 in
+  k8s) echo kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl ;;
+  kwok) echo kwok kwokctl ;;
+  csi-sanity) echo csi-sanity ;;
+  helm) echo helm ;;
+  esac
+}
+
+# all_bins_in <dir> <tool>: every binary of <tool> is in <dir>/bin.
+all_bins_in() {
+  local bin
+  for bin in $(tool_bins "$2"); do
+    [[ -x $1/bin/$bin ]] || return 1
+  done
+}
+
+cleanup() {
+  if [[ -n $TMP_DIR ]]; then
+    rm -rf "$TMP_DIR"
+  fi
+}
+
+# on_signal <status>: stop the build's whole process group (go and its compilers), exit.
+on_signal() {
+  if [[ -n $BUILD_PID ]]; then
+    kill -TERM -- "-$BUILD_PID" 2>/dev/null || true
+    wait "$BUILD_PID" 2>/dev/null || true
+  fi
+  exit "$1"
+}
+
+setup_go() {
+  [[ -z $GO ]] || return 0
+  GO=$(command -v go || echo /usr/local/go/bin/go)
+  if [[ ! -x $GO ]]; then
+    echo "$PROG: go not found (put it on PATH; /usr/local/go/bin/go is the fallback)" >&2
+    exit 1
+  fi
+  export GOTOOLCHAIN=local CGO_ENABLED=0 GO111MODULE=on GOWORK=off GOFLAGS=-modcacherw
+  export GOCACHE=$GO_CACHE/build GOMODCACHE=$GO_CACHE/mod
+  mkdir -p "$GOCACHE" "$GOMODCACHE" "$TOOLS_CACHE/logs"
+}
+
+go_() { nice -n 19 "$GO" "$@"; }
+
+# json_field <json> <field>: a string field of `go mod download -json` output.
+json_field() {
+  sed -n "s/^[[:space:]]*\"$2\": \"\([^\"]*\)\",\{0,1\}\$/\1/p" <<<"$1"
+}
+
+# check_version <want> <cmd>...: run a built binary; its output must mention <want>.
+check_version() {
+  local want=$1 out
+  shift
+  echo "+ ${*##*/}"
+  if ! out=$("$@" 2>&1); then
+    echo "$out"
+    echo "failed to run: $*"
+    return 1
+  fi
+  echo "$out"
+  if [[ $out != *"$want"* ]]; then
+    echo "version check failed: expected '$want' in the output of: $*"
+    return 1
+  fi
+}
+
+# go_install <out> <version> <ldflags> <package>...: `go install pkg@version` into <out>/bin.
+go_install() {
+  local out=$1 ver=$2 ldflags=$3 pkg
+  shift 3
+  local pkgs=()
+  for pkg; do pkgs+=("$pkg@$ver"); done
+  GOBIN=$out/bin go_ install -trimpath -ldflags "$ldflags" "${pkgs[@]}"
+}
+
+build_csi-sanity() {
+  go_install "$1" "$CSI_TEST_VERSION" "-s -w -X main.VERSION=$CSI_TEST_VERSION" \
+    github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity
+  check_version "$CSI_TEST_VERSION" "$1/bin/csi-sanity" -version
+}
+
+build_kwok() {
+  go_install "$1" "$KWOK_VERSION" "-s -w" sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+  check_version "${KWOK_VERSION#v}" "$1/bin/kwok" --version
+  check_version "${KWOK_VERSION#v}" "$1/bin/kwokctl" --version
+}
+
+build_helm() {
+  # Helm's default capabilities (helm template, helm lint) follow the client-go minor
+  # it is built with, as in helm's own Makefile; without it they say Kubernetes 1.20.
+  local json gomod kminor v=helm.sh/helm/v3
+  json=$(go_ mod download -json "$v@$HELM_VERSION")
+  gomod=$(json_field "$json" GoMod)
+  kminor=$(sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9][0-9]*\)\..*/\1/p' "$gomod")
+  if [[ ! $kminor =~ ^[0-9]+$ ]]; then
+    echo "cannot find the k8s.io/client-go version in $gomod"
+    return 1
+  fi
+  go_install "$1" "$HELM_VERSION" "-s -w -X $v/internal/version.version=$HELM_VERSION \
+    -X $v/internal/version.gitTreeState=clean \
+    -X $v/pkg/chartutil.k8sVersionMajor=1 -X $v/pkg/chartutil.k8sVersionMinor=$kminor \
+    -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$kminor" \
+    $v/cmd/helm
+  check_version "$HELM_VERSION" "$1/bin/helm" version --short
+}
+
+# k8s_wrapper_directives <kubernetes go.mod> <staging version>: print the wrapper's go,
+# godebug and replace directives. Local replaces (./staging/src/k8s.io/X) become
+# `k8s.io/X => k8s.io/X <staging version>`; other replaces are kept as they are.
+k8s_wrapper_directives() {
+  awk -v sv="$2" '
+    function entry(kind,   p, lhs) {
+      if (kind == "godebug") { dbg[++ndbg] = $0; return }
+      split($0, p, /[[:space:]]*=>[[:space:]]*/)
+      lhs = p[1]; sub(/[[:space:]].*/, "", lhs)
+      if (p[2] !~ /^\.\.?\//) rep[++nrep] = $0
+      else if (lhs ~ /^k8s\.io\//) rep[++nrep] = lhs " => " lhs " " sv
+      else bad = bad " " lhs
+    }
+    { sub(/\/\/.*/, ""); sub(/^[[:space:]]+/, ""); sub(/[[:space:]]+$/, "") }
+    $0 == "" { next }
+    blk != "" && $0 == ")" { blk = ""; next }
+    blk != "" { entry(blk); next }
+    ($1 == "replace" || $1 == "godebug") && $2 == "(" && NF == 2 { blk = $1; next }
+    $1 == "replace" || $1 == "godebug" { k = $1; sub(/^[a-z]+[[:space:]]+/, ""); entry(k); next }
+    $1 == "go" && NF == 2 { godir = $2 }
+    END {
+      if (bad != "") { print "local replace outside k8s.io:" bad > "/dev/stderr"; exit 1 }
+      if (godir == "" || nrep == 0) { print "no go directive or no replace block" > "/dev/stderr"; exit 1 }
+      print "go " godir
+      if (ndbg) { print "\ngodebug ("; for (i = 1; i <= ndbg; i++) print "\t" dbg[i]; print ")" }
+      print "\nreplace ("; for (i = 1; i <= nrep; i++) print "\t" rep[i]; print ")"
+    }' "$1"
+}
+
+build_k8s() {
+  local out=$1 ver=$K8S_VERSION major minor json gomod info date ldflags pkg kv bin
+  major=${ver#v}
+  major=${major%%.*}
+  minor=${ver#v*.}
+  minor=${minor%%.*}
+  json=$(go_ mod download -json "k8s.io/kubernetes@$ver")
+  gomod=$(json_field "$json" GoMod)
+  info=$(json_field "$json" Info)
+  date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$info")
+
+  local wrap=$out/wrapper pkgs=()
+  for bin in $(tool_bins k8s); do pkgs+=("k8s.io/kubernetes/cmd/$bin"); done
+  mkdir -p "$wrap"
+  {
+    echo "// Generated by scripts/go-tools.sh: builds Kubernetes $ver from the module proxy."
+    echo "module curve.local/go-tools/k8s"
+    echo
+    k8s_wrapper_directives "$gomod" "v0.${ver#v*.}"
+    echo
+    echo "require k8s.io/kubernetes $ver"
+    echo
+    echo "tool ("
+    printf '\t%s\n' "${pkgs[@]}"
+    echo ")"
+  } >"$wrap/go.mod"
+  echo "+ generated $wrap/go.mod"
+  cat "$wrap/go.mod"
+  (cd "$wrap" && go_ mod tidy)
+
+  ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    for kv in "gitVersion=$ver" "gitMajor=$major" "gitMinor=$minor" gitTreeState=clean \
+      gitCommit= "buildDate=${date:-1970-01-01T00:00:00Z}"; do
+      ldflags+=" -X $pkg.$kv"
+    done
+  done
+  echo "+ go build -ldflags '$ldflags' ${pkgs[*]}"
+  (cd "$wrap" && go_ build -trimpath -ldflags "$ldflags" -o "$out/bin/" "${pkgs[@]}")
+  for bin in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+    check_version "Kubernetes $ver" "$out/bin/$bin" --version
+  done
+  check_version "Client Version: $ver" "$out/bin/kubectl" version --client
+}
+
+# ensure_tool <tool>: build <tool> unless it is already in the cache.
+ensure_tool() {
+  local tool=$1 ver dir log lock fd rc start=$SECONDS
+  ver=$(tool_version "$tool")
+  dir=$TOOLS_CACHE/$tool-$ver
+  if all_bins_in "$dir" "$tool"; then
+    echo "$PROG: $tool $ver: up to date ($dir/bin)"
+    return 0
+  fi
+  setup_go
+  log=$TOOLS_CACHE/logs/$tool-$ver.log
+  lock=$TOOLS_CACHE/.$tool-$ver.lock
+  exec {fd}>"$lock"
+  if ! flock -n "$fd"; then
+    echo "$PROG: $tool $ver: waiting for another build of it to finish"
+    flock "$fd"
+  fi
+  if all_bins_in "$dir" "$tool"; then
+    exec {fd}>&-
+    echo "$PROG: $tool $ver: up to date ($dir/bin)"
+    return 0
+  fi
+  # Holding the lock: temp dirs of this tool are leftovers of killed builds.
+  rm -rf "$TOOLS_CACHE/.tmp-$tool-$ver".*
+  TMP_DIR=$(mktemp -d "$TOOLS_CACHE/.tmp-$tool-$ver.XXXXXX")
+  chmod 755 "$TMP_DIR"
+  echo "$PROG: $tool $ver: building (log: $log)"
+  # The build runs in the background in its own process group (set -m), so that
+  # INT/TERM interrupt `wait` at once and on_signal can stop all of it.
+  set +e -m
+  (
+    set -e
+    cd "$TMP_DIR"
+    echo "== $tool $ver with $("$GO" version), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    "build_$tool" "$TMP_DIR"
+    all_bins_in "$TMP_DIR" "$tool" || { echo "missing binaries: want $(tool_bins "$tool")"; exit 1; }
+  ) </dev/null >"$log" 2>&1 &
+  BUILD_PID=$!
+  set +m
+  wait "$BUILD_PID"
+  rc=$?
+  BUILD_PID=
+  set -e
+  if ((rc != 0)); then
+    {
+      echo "$PROG: $tool $ver: build FAILED after $((SECONDS - start))s (exit $rc); log: $log"
+      echo "---- last 30 lines of $log ----"
+      tail -n 30 "$log"
+    } >&2
+    exit 1
+  fi
+  rm -rf "$dir" # an incomplete leftover, e.g. a binary removed by hand
+  mv -T "$TMP_DIR" "$dir"
+  TMP_DIR=
+  exec {fd}>&-
+  echo "$PROG: $tool $ver: built in $((SECONDS - start))s ($dir/bin)"
+}
+
+main() {
+  (($# > 0)) || die_usage "no tool given"
+  case $1 in
+  -h | --help | help)
+    usage
+    return 0
+    ;;
+  versions)
+    (($# == 1)) || die_usage "versions takes no arguments"
+    local t
+    for t in k8s kwok csi-sanity helm; do printf '%-11s %s\n' "$t" "$(tool_version "$t")"; done
+    return 0
+    ;;
+  path)
+    if (($# != 2)) || ! tool_version "$2" >/dev/null; then
+      die_usage "path takes one tool name (k8s kwok csi-sanity helm)"
+    fi
+    echo "$TOOLS_CACHE/$2-$(tool_version "$2")/bin"
+    return 0
+    ;;
+  esac
+
+  local arg tool tools=()
+  for arg; do
+    case $arg in
+    all) tools+=("${ALL_TOOLS[@]}") ;;
+    k8s | kwok | csi-sanity | helm) tools+=("$arg") ;;
+    *) die_usage "unknown tool: $arg" ;;
+    esac
+  done
+  trap cleanup EXIT
+  trap 'on_signal 130' INT
+  trap 'on_signal 143' TERM
+  local done_list=" "
+  for tool in "${tools[@]}"; do
+    [[ $done_list == *" $tool "* ]] && continue
+    done_list+="$tool "
+    ensure_tool "$tool"
+  done
+}
+
+main "$@"
