@@ -9,7 +9,7 @@ CTEST_FLAGS ?= --output-on-failure --timeout 900
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test test-unit playground format format-check clean \
+.PHONY: all deps configure build test test-unit bench playground format format-check clean \
         tools tools-k8s tools-kwok tools-csi-sanity tools-helm
 
 all: build
@@ -31,6 +31,9 @@ test: deps
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
+
+bench: build
+	scripts/bench.sh $(BUILD_DIR)
 
 playground: deps
 	@$(MAKE) --no-print-directory build
