@@ -35,6 +35,20 @@ TEST_F(EtcdTest, PutGetDelete) {
   EXPECT_FALSE(client_->Get(key)->has_value());
 }
 
+TEST_F(EtcdTest, FailsOverToTheNextEndpoint) {
+  EtcdOptions options;
+  options.endpoints = {"127.0.0.1:1", etcd_->endpoint()};  // the first one is dead
+  options.retry.initial_backoff = std::chrono::milliseconds(1);
+  options.retry.attempt_timeout = std::chrono::milliseconds(500);
+  auto client = EtcdClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 3; ++i) {
+    auto put = (*client)->Put(prefix_ + "k", std::to_string(i));
+    ASSERT_TRUE(put.ok()) << put.status();
+  }
+  EXPECT_EQ((*(*client)->Get(prefix_ + "k"))->value, "2");
+}
+
 TEST_F(EtcdTest, ListPaginatesAtOneRevision) {
   for (int i = 0; i < 25; ++i) {
     char name[16];

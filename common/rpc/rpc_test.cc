@@ -1,12 +1,16 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <atomic>
 #include <thread>
 
 #include "common/rpc/grpc_status.h"
 #include "common/rpc/retry.h"
 #include "common/rpc/server.h"
+#include "common/testing/subprocess.h"
 #include "proto/testing/echo.grpc.pb.h"
 
 namespace curve::rpc {
@@ -180,6 +184,35 @@ TEST(ServerTest, AddressInUseIsAClearError) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(second.status().message().find(options.address), std::string::npos);
+}
+
+// A daemon gets SIGTERM while a call is in flight: the call completes, then the process exits 0.
+TEST(ServerTest, SigtermDrainsInFlightCallsAndExitsCleanly) {
+  auto server = curve::testing::Subprocess::Start({RPC_TEST_ECHO_SERVER});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto line = server->ReadLine(std::chrono::seconds(10));
+  ASSERT_TRUE(line.has_value() && line->rfind("port ", 0) == 0) << line.value_or("<eof>");
+  auto stub = curve::testing::Echo::NewStub(MakeChannel("127.0.0.1:" + line->substr(5)));
+
+  Status result;
+  std::thread caller([&] {
+    grpc::ClientContext context;
+    context.set_wait_for_ready(true);
+    curve::testing::EchoRequest request;
+    request.set_message("drain me");
+    request.set_delay_ms(500);
+    curve::testing::EchoResponse response;
+    result = FromGrpcStatus(stub->Echo(&context, request, &response));
+    if (result.ok() && response.message() != "drain me") result = InternalError("bad echo");
+  });
+  ASSERT_EQ(server->ReadLine(std::chrono::seconds(10)), std::string("call drain me"));
+  kill(server->pid(), SIGTERM);
+  caller.join();
+  EXPECT_TRUE(result.ok()) << result;
+  auto status = server->Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value()) << "server did not exit after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_EQ(server->ReadLine(std::chrono::seconds(1)), std::string("stopped by signal 15"));
 }
 
 }  // namespace
