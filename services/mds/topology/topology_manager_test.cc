@@ -1,0 +1,171 @@
+#include "services/mds/topology/topology_manager.h"
+
+#include <gtest/gtest.h>
+
+namespace curve::mds {
+namespace {
+
+class TopologyManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TopologyOptions options;
+    options.pool_settle = std::chrono::milliseconds(0);
+    options.offline_timeout = std::chrono::seconds(30);
+    options.default_copysets_per_chunkserver = 30;
+    manager_ = std::make_unique<TopologyManager>(store_, clock_, options);
+    ASSERT_TRUE(manager_->Reload().ok());
+    ApplyTopologyRequest map;
+    for (std::string name : {"ssd", "hdd"}) {
+      auto* p = map.add_poolsets();
+      p->set_name(name);
+      p->set_type(name);
+      auto* pool = map.add_physical_pools();
+      pool->set_name(name + "pool");
+      pool->set_poolset(name);
+      for (int z = 0; z < 3; ++z) {
+        auto* s = map.add_servers();
+        s->set_name(name + std::to_string(z));
+        s->set_host(name + "-host" + std::to_string(z));
+        s->set_zone("z" + std::to_string(z));
+        s->set_physical_pool(name + "pool");
+      }
+    }
+    auto changes = manager_->Apply(map);
+    ASSERT_TRUE(changes.ok()) << changes.status();
+  }
+
+  Result<RegisterChunkServerResponse> Register(const std::string& host, int disk,
+                                               const std::string& type) {
+    RegisterChunkServerRequest request;
+    request.set_host(host);
+    request.set_port(8200 + disk);
+    request.set_disk_path("/data/" + std::to_string(disk));
+    request.set_disk_type(type);
+    request.set_capacity_bytes(100 << 20);
+    return manager_->Register(request);
+  }
+
+  FakeTopologyStore store_;
+  FakeClock clock_;
+  std::unique_ptr<TopologyManager> manager_;
+};
+
+TEST_F(TopologyManagerTest, SameDiskGetsSameIdAndToken) {
+  auto first = Register("ssd-host0", 0, "ssd");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = Register("ssd-host0", 0, "SSD");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->chunkserver_id(), again->chunkserver_id());
+  EXPECT_EQ(first->token(), again->token());
+  auto other = Register("ssd-host0", 1, "ssd");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->chunkserver_id(), first->chunkserver_id());
+}
+
+TEST_F(TopologyManagerTest, BadRegistrationsAreRefused) {
+  auto wrong_type = Register("ssd-host0", 0, "hdd");
+  EXPECT_EQ(wrong_type.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(wrong_type.status().message().find("disk type 'hdd' does not match type 'ssd'"),
+            std::string::npos)
+      << wrong_type.status();
+  EXPECT_EQ(Register("nowhere", 0, "ssd").status().code(), StatusCode::kNotFound);
+  RegisterChunkServerRequest bad;
+  bad.set_host("ssd-host0");
+  auto no_port = manager_->Register(bad);
+  EXPECT_EQ(no_port.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_port.status().message().find("port"), std::string::npos);
+}
+
+TEST_F(TopologyManagerTest, CopysetsCreatedOncePoolIsCompleteAndOrdersSent) {
+  std::vector<RegisterChunkServerResponse> ids;
+  for (int z = 0; z < 3; ++z) {
+    for (int d = 0; d < 2; ++d) {
+      auto r = Register("ssd-host" + std::to_string(z), d, "ssd");
+      ASSERT_TRUE(r.ok());
+      ids.push_back(*r);
+    }
+    bool created = manager_->Snapshot().logical_pools_size() > 0;
+    EXPECT_EQ(created, z == 2) << "copysets before every declared server registered";
+  }
+  Topology topology = manager_->Snapshot();
+  ASSERT_EQ(topology.logical_pools_size(), 1);
+  EXPECT_EQ(topology.logical_pools(0).copysets_size(), 6 * 30 / 3);
+
+  HeartbeatRequest hb;
+  hb.set_chunkserver_id(ids[0].chunkserver_id());
+  hb.set_token(ids[0].token());
+  auto response = manager_->Heartbeat(hb);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->create_copysets_size(), 30);
+  EXPECT_EQ(response->create_copysets(0).peers_size(), 3);
+
+  hb.set_token("wrong");
+  EXPECT_EQ(manager_->Heartbeat(hb).status().code(), StatusCode::kPermissionDenied);
+  hb.set_chunkserver_id(999);
+  EXPECT_EQ(manager_->Heartbeat(hb).status().code(), StatusCode::kNotFound);
+
+  auto ssd = manager_->PoolsOf("ssd");
+  ASSERT_TRUE(ssd.ok());
+  ASSERT_EQ(ssd->size(), 1u);
+  auto hdd = manager_->PoolsOf("hdd");
+  ASSERT_TRUE(hdd.ok());
+  EXPECT_TRUE(hdd->empty());
+  EXPECT_EQ(manager_->PoolsOf("nvme").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TopologyManagerTest, OfflineAfterTimeoutAndHealth) {
+  std::vector<RegisterChunkServerResponse> ids;
+  for (int z = 0; z < 3; ++z) ids.push_back(*Register("ssd-host" + std::to_string(z), 0, "ssd"));
+  Topology topology = manager_->Snapshot();
+  ASSERT_EQ(topology.logical_pools_size(), 1);
+  auto beat = [&](const RegisterChunkServerResponse& id) {
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(id.chunkserver_id());
+    hb.set_token(id.token());
+    hb.set_used_bytes(10 << 20);
+    for (const auto& c : topology.logical_pools(0).copysets()) {
+      auto* report = hb.add_copysets();
+      report->set_logical_pool_id(topology.logical_pools(0).id());
+      report->set_copyset_id(c.id());
+      report->set_is_leader(c.members(0) == id.chunkserver_id());
+      report->set_term(1);
+      for (uint32_t m : c.members()) report->add_members(m);
+      report->set_epoch(c.epoch());
+    }
+    ASSERT_TRUE(manager_->Heartbeat(hb).ok());
+  };
+  for (const auto& id : ids) beat(id);
+  auto health = manager_->Health();
+  EXPECT_TRUE(health.healthy());
+  const PoolsetHealth* ssd = nullptr;
+  for (const auto& p : health.poolsets()) {
+    if (p.poolset() == "ssd") ssd = &p;
+  }
+  ASSERT_NE(ssd, nullptr);
+  EXPECT_EQ(ssd->chunkservers_online(), 3u);
+  EXPECT_EQ(ssd->copysets_healthy(), ssd->copysets_total());
+  EXPECT_EQ(ssd->used_bytes(), 3u * (10 << 20));
+
+  clock_.Advance(std::chrono::seconds(20));
+  beat(ids[0]);
+  beat(ids[1]);
+  clock_.Advance(std::chrono::seconds(15));
+  topology = manager_->Snapshot();
+  for (const auto& cs : topology.chunkservers()) {
+    EXPECT_EQ(cs.state(), cs.id() == ids[2].chunkserver_id() ? CHUNKSERVER_OFFLINE
+                                                             : CHUNKSERVER_ONLINE);
+  }
+  health = manager_->Health();
+  EXPECT_FALSE(health.healthy());
+}
+
+TEST_F(TopologyManagerTest, ReloadKeepsEverything) {
+  auto id = Register("hdd-host1", 3, "hdd");
+  ASSERT_TRUE(id.ok());
+  TopologyManager other(store_, clock_, TopologyOptions{});
+  ASSERT_TRUE(other.Reload().ok());
+  EXPECT_EQ(other.Snapshot().SerializeAsString(), manager_->Snapshot().SerializeAsString());
+}
+
+}  // namespace
+}  // namespace curve::mds
