@@ -1,0 +1,233 @@
+#include <cinttypes>
+#include <cstdio>
+
+#include "common/etcd/etcd_client.h"
+#include "services/mds/namespace/namespace_store.h"
+
+namespace curve::mds {
+namespace {
+
+using etcd::Compare;
+using etcd::Op;
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
+  return buf;
+}
+
+template <typename Message>
+Result<Message> Parse(const etcd::KeyValue& kv) {
+  Message message;
+  if (!message.ParseFromString(kv.value)) {
+    return DataLossError("etcd key " + kv.key + " holds an unreadable record");
+  }
+  return message;
+}
+
+}  // namespace
+
+EtcdNamespaceStore::EtcdNamespaceStore(etcd::EtcdClient& client, std::string prefix)
+    : client_(client), prefix_(std::move(prefix) + "ns/") {}
+
+std::string EtcdNamespaceStore::FileKey(uint64_t parent_id, std::string_view name) const {
+  return prefix_ + "file/" + Hex(parent_id) + "/" + std::string(name);
+}
+
+std::string EtcdNamespaceStore::SegmentPrefix(uint64_t file_id) const {
+  return prefix_ + "seg/" + Hex(file_id) + "/";
+}
+
+Result<std::optional<FileRecord>> EtcdNamespaceStore::GetFile(uint64_t parent_id,
+                                                              std::string_view name) {
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(FileKey(parent_id, name)));
+  if (!kv.has_value()) return std::optional<FileRecord>();
+  CURVE_ASSIGN_OR_RETURN(auto info, Parse<FileInfo>(*kv));
+  return std::optional<FileRecord>(FileRecord{std::move(info), kv->mod_revision});
+}
+
+Result<std::vector<FileInfo>> EtcdNamespaceStore::ListDir(uint64_t parent_id) {
+  CURVE_ASSIGN_OR_RETURN(auto kvs, client_.ListAll(prefix_ + "file/" + Hex(parent_id) + "/"));
+  std::vector<FileInfo> out;
+  for (const auto& kv : kvs) {
+    CURVE_ASSIGN_OR_RETURN(auto info, Parse<FileInfo>(kv));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<uint64_t> EtcdNamespaceStore::Reserve(const std::string& counter, uint64_t count) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(counter));
+    uint64_t current = kv.has_value() ? std::stoull(kv->value) : 0;
+    CURVE_ASSIGN_OR_RETURN(bool swapped, client_.CompareAndSwap(counter, kv ? kv->mod_revision : 0,
+                                                                std::to_string(current + count)));
+    if (swapped) return current + 1;
+  }
+  return AbortedError("counter " + counter + " kept changing; retry");
+}
+
+Result<FileInfo> EtcdNamespaceStore::CreateFile(FileInfo info) {
+  std::string key = FileKey(info.parent_id(), info.name());
+  std::string counter = prefix_ + "ids/file";
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(counter));
+    uint64_t id = (kv.has_value() ? std::stoull(kv->value) : 0) + 1;
+    info.set_id(id);
+    Compare counter_unchanged =
+        kv.has_value() ? Compare::ModRevision(counter, Compare::Result::kEqual, kv->mod_revision)
+                       : Compare::Missing(counter);
+    CURVE_ASSIGN_OR_RETURN(auto txn, client_.Txn({counter_unchanged, Compare::Missing(key)},
+                                                 {Op::Put(counter, std::to_string(id)),
+                                                  Op::Put(key, info.SerializeAsString())},
+                                                 {Op::Get(key)}));
+    if (txn.succeeded) return info;
+    if (!txn.results.empty() && !txn.results[0].kvs.empty()) {
+      return AlreadyExistsError(info.name() + " already exists");
+    }
+  }
+  return AbortedError("file ids kept changing; retry");
+}
+
+Status EtcdNamespaceStore::UpdateFile(const FileInfo& info, int64_t revision) {
+  std::string key = FileKey(info.parent_id(), info.name());
+  CURVE_ASSIGN_OR_RETURN(auto txn,
+                         client_.Txn({Compare::ModRevision(key, Compare::Result::kEqual, revision)},
+                                     {Op::Put(key, info.SerializeAsString())}));
+  if (!txn.succeeded) return AbortedError(info.name() + " changed concurrently");
+  return Status::Ok();
+}
+
+Status EtcdNamespaceStore::RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) {
+  std::string old_key = FileKey(from.parent_id(), from.name());
+  std::string new_key = FileKey(to.parent_id(), to.name());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::ModRevision(old_key, Compare::Result::kEqual, revision),
+                             Compare::Missing(new_key)},
+                            {Op::Delete(old_key), Op::Put(new_key, to.SerializeAsString())},
+                            {Op::Get(new_key)}));
+  if (txn.succeeded) return Status::Ok();
+  if (!txn.results.empty() && !txn.results[0].kvs.empty()) {
+    return AlreadyExistsError(to.name() + " already exists");
+  }
+  return AbortedError(from.name() + " changed concurrently");
+}
+
+Status EtcdNamespaceStore::RemoveFile(const FileInfo& file, int64_t revision,
+                                      const FileInfo* recycled) {
+  std::string key = FileKey(file.parent_id(), file.name());
+  std::vector<Op> ops{Op::Delete(key)};
+  if (recycled != nullptr) {
+    ops.push_back(Op::Put(prefix_ + "recycle/" + Hex(file.id()), recycled->SerializeAsString()));
+  } else {
+    ops.push_back(Op::DeletePrefix(SegmentPrefix(file.id())));
+  }
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::ModRevision(key, Compare::Result::kEqual, revision)}, ops));
+  if (!txn.succeeded) return AbortedError(file.name() + " changed concurrently");
+  return Status::Ok();
+}
+
+Result<std::vector<FileInfo>> EtcdNamespaceStore::ListRecycled() {
+  CURVE_ASSIGN_OR_RETURN(auto kvs, client_.ListAll(prefix_ + "recycle/"));
+  std::vector<FileInfo> out;
+  for (const auto& kv : kvs) {
+    CURVE_ASSIGN_OR_RETURN(auto info, Parse<FileInfo>(kv));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::optional<FileInfo>> EtcdNamespaceStore::GetRecycled(uint64_t id) {
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(prefix_ + "recycle/" + Hex(id)));
+  if (!kv.has_value()) return std::optional<FileInfo>();
+  CURVE_ASSIGN_OR_RETURN(auto info, Parse<FileInfo>(*kv));
+  return std::optional<FileInfo>(std::move(info));
+}
+
+Status EtcdNamespaceStore::PurgeRecycled(uint64_t id) {
+  std::string key = prefix_ + "recycle/" + Hex(id);
+  CURVE_ASSIGN_OR_RETURN(auto txn,
+                         client_.Txn({Compare::Version(key, Compare::Result::kGreater, 0)},
+                                     {Op::Delete(key), Op::DeletePrefix(SegmentPrefix(id))}));
+  if (!txn.succeeded) {
+    return NotFoundError("file " + std::to_string(id) + " is not in the recycle bin");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<SegmentInfo>> EtcdNamespaceStore::GetSegment(uint64_t file_id,
+                                                                  uint64_t offset) {
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(SegmentPrefix(file_id) + Hex(offset)));
+  if (!kv.has_value()) return std::optional<SegmentInfo>();
+  CURVE_ASSIGN_OR_RETURN(auto segment, Parse<SegmentInfo>(*kv));
+  return std::optional<SegmentInfo>(std::move(segment));
+}
+
+Result<SegmentInfo> EtcdNamespaceStore::CreateSegment(const SegmentInfo& segment) {
+  std::string key = SegmentPrefix(segment.file_id()) + Hex(segment.offset());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::Missing(key)}, {Op::Put(key, segment.SerializeAsString())},
+                            {Op::Get(key)}));
+  if (txn.succeeded) return segment;
+  if (txn.results.empty() || txn.results[0].kvs.empty()) {
+    return AbortedError("segment vanished while being allocated; retry");
+  }
+  return Parse<SegmentInfo>(txn.results[0].kvs[0]);
+}
+
+Result<uint64_t> EtcdNamespaceStore::AllocateChunkIds(uint32_t count) {
+  return Reserve(prefix_ + "ids/chunk", count);
+}
+
+Result<SessionInfo> EtcdNamespaceStore::CreateSession(SessionInfo session,
+                                                      std::chrono::seconds ttl) {
+  std::string key = prefix_ + "session/" + Hex(session.file_id());
+  CURVE_ASSIGN_OR_RETURN(auto lease, client_.GrantLease(ttl));
+  session.set_lease_id(lease.id);
+  auto txn = client_.Txn({Compare::Missing(key)},
+                         {Op::Put(key, session.SerializeAsString(), lease.id)}, {Op::Get(key)});
+  if (txn.ok() && txn->succeeded) return session;
+  client_.RevokeLease(lease.id).IgnoreError();
+  if (!txn.ok()) return txn.status();
+  std::string holder = "another client";
+  if (!txn->results.empty() && !txn->results[0].kvs.empty()) {
+    auto other = Parse<SessionInfo>(txn->results[0].kvs[0]);
+    if (other.ok()) holder = "client " + other->client();
+  }
+  return FailedPreconditionError("already open by " + holder);
+}
+
+Result<std::optional<SessionInfo>> EtcdNamespaceStore::GetSession(uint64_t file_id) {
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(prefix_ + "session/" + Hex(file_id)));
+  if (!kv.has_value()) return std::optional<SessionInfo>();
+  CURVE_ASSIGN_OR_RETURN(auto session, Parse<SessionInfo>(*kv));
+  return std::optional<SessionInfo>(std::move(session));
+}
+
+Status EtcdNamespaceStore::RefreshSession(const SessionInfo& session) {
+  CURVE_ASSIGN_OR_RETURN(auto current, GetSession(session.file_id()));
+  if (!current.has_value() || current->session_id() != session.session_id()) {
+    return NotFoundError("session " + session.session_id() + " is not open (expired?)");
+  }
+  auto ttl = client_.KeepAliveOnce(current->lease_id());
+  if (!ttl.ok()) return ttl.status();
+  return Status::Ok();
+}
+
+Status EtcdNamespaceStore::DeleteSession(const SessionInfo& session) {
+  CURVE_ASSIGN_OR_RETURN(auto current, GetSession(session.file_id()));
+  if (!current.has_value() || current->session_id() != session.session_id()) {
+    return NotFoundError("session " + session.session_id() + " is not open");
+  }
+  std::string key = prefix_ + "session/" + Hex(session.file_id());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn,
+      client_.Txn({Compare::Value(key, Compare::Result::kEqual, current->SerializeAsString())},
+                  {Op::Delete(key)}));
+  if (!txn.succeeded) return NotFoundError("session " + session.session_id() + " is not open");
+  client_.RevokeLease(current->lease_id()).IgnoreError();
+  return Status::Ok();
+}
+
+}  // namespace curve::mds

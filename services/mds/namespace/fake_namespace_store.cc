@@ -1,0 +1,147 @@
+#include "services/mds/namespace/namespace_store.h"
+
+namespace curve::mds {
+
+Result<std::optional<FileRecord>> FakeNamespaceStore::GetFile(uint64_t parent_id,
+                                                              std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find({parent_id, std::string(name)});
+  if (it == files_.end()) return std::optional<FileRecord>();
+  return std::optional<FileRecord>(it->second);
+}
+
+Result<std::vector<FileInfo>> FakeNamespaceStore::ListDir(uint64_t parent_id) {
+  std::lock_guard lock(mu_);
+  std::vector<FileInfo> out;
+  for (const auto& [key, record] : files_) {
+    if (key.first == parent_id) out.push_back(record.info);
+  }
+  return out;
+}
+
+Result<FileInfo> FakeNamespaceStore::CreateFile(FileInfo info) {
+  std::lock_guard lock(mu_);
+  auto key = std::make_pair(info.parent_id(), info.name());
+  if (files_.count(key)) return AlreadyExistsError(info.name() + " already exists");
+  info.set_id(next_file_id_++);
+  files_[key] = {info, ++revision_};
+  return info;
+}
+
+Status FakeNamespaceStore::UpdateFile(const FileInfo& info, int64_t revision) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find({info.parent_id(), info.name()});
+  if (it == files_.end() || it->second.revision != revision) return AbortedError("file changed");
+  it->second = {info, ++revision_};
+  return Status::Ok();
+}
+
+Status FakeNamespaceStore::RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find({from.parent_id(), from.name()});
+  if (it == files_.end() || it->second.revision != revision) return AbortedError("file changed");
+  auto key = std::make_pair(to.parent_id(), to.name());
+  if (files_.count(key)) return AlreadyExistsError(to.name() + " already exists");
+  files_.erase(it);
+  files_[key] = {to, ++revision_};
+  return Status::Ok();
+}
+
+Status FakeNamespaceStore::RemoveFile(const FileInfo& file, int64_t revision,
+                                      const FileInfo* recycled) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find({file.parent_id(), file.name()});
+  if (it == files_.end() || it->second.revision != revision) return AbortedError("file changed");
+  files_.erase(it);
+  if (recycled != nullptr) {
+    recycled_[file.id()] = *recycled;
+  } else {
+    std::erase_if(segments_, [&](const auto& kv) { return kv.first.first == file.id(); });
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<FileInfo>> FakeNamespaceStore::ListRecycled() {
+  std::lock_guard lock(mu_);
+  std::vector<FileInfo> out;
+  for (const auto& [id, info] : recycled_) out.push_back(info);
+  return out;
+}
+
+Result<std::optional<FileInfo>> FakeNamespaceStore::GetRecycled(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = recycled_.find(id);
+  if (it == recycled_.end()) return std::optional<FileInfo>();
+  return std::optional<FileInfo>(it->second);
+}
+
+Status FakeNamespaceStore::PurgeRecycled(uint64_t id) {
+  std::lock_guard lock(mu_);
+  if (recycled_.erase(id) == 0) {
+    return NotFoundError("file " + std::to_string(id) + " is not in the recycle bin");
+  }
+  std::erase_if(segments_, [&](const auto& kv) { return kv.first.first == id; });
+  return Status::Ok();
+}
+
+Result<std::optional<SegmentInfo>> FakeNamespaceStore::GetSegment(uint64_t file_id,
+                                                                  uint64_t offset) {
+  std::lock_guard lock(mu_);
+  auto it = segments_.find({file_id, offset});
+  if (it == segments_.end()) return std::optional<SegmentInfo>();
+  return std::optional<SegmentInfo>(it->second);
+}
+
+Result<SegmentInfo> FakeNamespaceStore::CreateSegment(const SegmentInfo& segment) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] =
+      segments_.emplace(std::make_pair(segment.file_id(), segment.offset()), segment);
+  return it->second;
+}
+
+Result<uint64_t> FakeNamespaceStore::AllocateChunkIds(uint32_t count) {
+  std::lock_guard lock(mu_);
+  uint64_t first = next_chunk_id_;
+  next_chunk_id_ += count;
+  return first;
+}
+
+Result<SessionInfo> FakeNamespaceStore::CreateSession(SessionInfo session,
+                                                      std::chrono::seconds ttl) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(session.file_id());
+  if (it != sessions_.end()) {
+    return FailedPreconditionError("already open by client " + it->second.client());
+  }
+  session.set_lease_id(next_lease_++);
+  sessions_[session.file_id()] = session;
+  return session;
+}
+
+Result<std::optional<SessionInfo>> FakeNamespaceStore::GetSession(uint64_t file_id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(file_id);
+  if (it == sessions_.end()) return std::optional<SessionInfo>();
+  return std::optional<SessionInfo>(it->second);
+}
+
+Status FakeNamespaceStore::RefreshSession(const SessionInfo& session) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(session.file_id());
+  if (it == sessions_.end() || it->second.session_id() != session.session_id()) {
+    return NotFoundError("session " + session.session_id() + " is not open");
+  }
+  return Status::Ok();
+}
+
+Status FakeNamespaceStore::DeleteSession(const SessionInfo& session) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(session.file_id());
+  if (it == sessions_.end() || it->second.session_id() != session.session_id()) {
+    return NotFoundError("session " + session.session_id() + " is not open");
+  }
+  sessions_.erase(it);
+  return Status::Ok();
+}
+
+}  // namespace curve::mds

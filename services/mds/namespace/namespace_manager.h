@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "proto/mds/namespace.pb.h"
+#include "services/mds/common/clock.h"
+#include "services/mds/namespace/namespace_store.h"
+#include "services/mds/topology/topology_manager.h"
+
+namespace curve::mds {
+
+struct NamespaceOptions {
+  uint64_t min_volume_size = 10ull << 30;  // 10 GiB
+  uint64_t max_volume_size = 20ull << 40;  // 20 TiB
+  uint64_t segment_size = 1ull << 30;      // 1 GiB
+  uint32_t chunk_size = 16u << 20;         // 16 MiB
+  uint32_t block_size = 4096;
+  double pool_usage_limit = 0.85;  // pools used above this take no new segments
+  std::chrono::seconds session_ttl{10};
+};
+
+// The logical pools of a poolset (NOT_FOUND when the poolset does not exist).
+using PoolLookup = std::function<Result<std::vector<PoolView>>(const std::string& poolset)>;
+
+// The volume namespace: directories and volumes addressed by absolute paths ("/a/vol"), owned
+// by users; user "root" may change anything, other users only what they own. Every method
+// validates its input first (INVALID_ARGUMENT naming the field), then works through the store
+// with compare-and-swap, so concurrent callers and MDS replicas never corrupt it. Thread-safe.
+class NamespaceManager {
+ public:
+  NamespaceManager(NamespaceStore& store, PoolLookup pools, const Clock& clock,
+                   NamespaceOptions options);
+
+  // Volumes: size within the bounds and a multiple of the segment size; the poolset must exist
+  // (empty: `default`). Directories: size 0. ALREADY_EXISTS when the path exists, NOT_FOUND
+  // when the parent does not.
+  Result<FileInfo> Create(const std::string& user, const std::string& path, FileType type,
+                          uint64_t size, const std::string& poolset);
+  Result<FileInfo> Stat(const std::string& user, const std::string& path);
+  Result<std::vector<FileInfo>> List(const std::string& user, const std::string& path);
+  Result<FileInfo> Rename(const std::string& user, const std::string& path,
+                          const std::string& new_path);
+  // Grows a volume; a smaller or equal size is INVALID_ARGUMENT.
+  Result<FileInfo> Extend(const std::string& user, const std::string& path, uint64_t new_size);
+  // Volumes go to the recycle bin unless `purge`; directories must be empty. An open volume is
+  // FAILED_PRECONDITION.
+  Status Delete(const std::string& user, const std::string& path, bool purge);
+  Result<std::vector<FileInfo>> ListRecycleBin(const std::string& user);
+  Status Purge(const std::string& user, uint64_t file_id);
+
+  // The segment at `offset` (a multiple of the segment size, below the volume size). When it
+  // was never written and `allocate`, allocates it in the least used logical pool of the
+  // volume's poolset below the usage limit, spreading chunks over its copysets round-robin;
+  // concurrent allocations of one segment all get the same answer. NOT_FOUND when not
+  // allocated and !allocate; RESOURCE_EXHAUSTED when every pool is above the usage limit;
+  // FAILED_PRECONDITION when the poolset has no copysets yet.
+  Result<SegmentInfo> GetOrAllocateSegment(const std::string& user, const std::string& path,
+                                           uint64_t offset, bool allocate);
+
+  // Opens a volume for writing. A second open while the session lives is FAILED_PRECONDITION
+  // naming the holder. The session expires unless refreshed within session_ttl.
+  Result<std::pair<FileInfo, SessionInfo>> Open(const std::string& user, const std::string& path,
+                                                const std::string& client);
+  Status Refresh(const std::string& user, const std::string& path, const std::string& session_id);
+  Status Close(const std::string& user, const std::string& path, const std::string& session_id);
+
+  const NamespaceOptions& options() const { return options_; }
+
+ private:
+  // Resolves a path to its record; the root is a synthetic directory with id 0.
+  Result<FileRecord> Resolve(const std::vector<std::string>& components, const std::string& path);
+  Result<FileRecord> ResolveVolume(const std::string& user, const std::string& path,
+                                   bool for_write);
+
+  NamespaceStore& store_;
+  PoolLookup pools_;
+  const Clock& clock_;
+  NamespaceOptions options_;
+  std::mutex mu_;
+  std::map<uint32_t, size_t> next_copyset_;  // round-robin cursor per logical pool
+};
+
+// Splits "/a/b" into {"a", "b"}; INVALID_ARGUMENT naming `field` unless the path is absolute,
+// without empty, "." or ".." components, each a valid name of at most 255 characters.
+Result<std::vector<std::string>> SplitPath(std::string_view field, const std::string& path);
+
+}  // namespace curve::mds

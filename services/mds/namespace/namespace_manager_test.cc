@@ -1,0 +1,283 @@
+#include "services/mds/namespace/namespace_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/etcd/etcd_client.h"
+#include "common/testing/etcd_process.h"
+
+namespace curve::mds {
+namespace {
+
+constexpr uint64_t kGiB = 1ull << 30;
+
+// Two poolsets: "ssd" with logical pools 1 (copysets 1..4) and 2 (copysets 5..8), "hdd" with
+// pool 3 (copysets 100..102). Usage ratios are settable.
+struct FakePools {
+  double used[4] = {0, 0, 0, 0};
+  Result<std::vector<PoolView>> operator()(const std::string& poolset) const {
+    if (poolset == "ssd") {
+      return std::vector<PoolView>{{1, {1, 2, 3, 4}, used[1]}, {2, {5, 6, 7, 8}, used[2]}};
+    }
+    if (poolset == "hdd") return std::vector<PoolView>{{3, {100, 101, 102}, used[3]}};
+    if (poolset == "default") return std::vector<PoolView>{};
+    return NotFoundError("poolset " + poolset + " does not exist");
+  }
+};
+
+class NamespaceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    auto etcd = curve::testing::EtcdProcess::Start();
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = std::move(etcd).value().release();
+  }
+  static void TearDownTestSuite() { delete etcd_; }
+
+  void SetUp() override {
+    if (GetParam() == "etcd") {
+      etcd::EtcdOptions options;
+      options.endpoints = {etcd_->endpoint()};
+      client_ = std::move(etcd::EtcdClient::Create(options)).value();
+      const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+      store_ = std::make_unique<EtcdNamespaceStore>(*client_,
+                                                    std::string("/test/") + info->name() + "/");
+    } else {
+      store_ = std::make_unique<FakeNamespaceStore>();
+    }
+    NamespaceOptions options;
+    options.segment_size = kGiB;
+    options.chunk_size = 256u << 20;  // 4 chunks per segment keeps tests small
+    options.session_ttl = std::chrono::seconds(5);
+    manager_ = std::make_unique<NamespaceManager>(
+        *store_, [this](const std::string& p) { return pools_(p); }, clock_, options);
+  }
+
+  static inline curve::testing::EtcdProcess* etcd_ = nullptr;
+  std::unique_ptr<etcd::EtcdClient> client_;
+  std::unique_ptr<NamespaceStore> store_;
+  FakePools pools_;
+  FakeClock clock_;
+  std::unique_ptr<NamespaceManager> manager_;
+};
+
+TEST_P(NamespaceTest, CreateStatListRenameExtendDeletePurge) {
+  ASSERT_TRUE(manager_->Create("alice", "/alice", FILE_TYPE_DIRECTORY, 0, "").ok());
+  auto vol = manager_->Create("alice", "/alice/v1", FILE_TYPE_VOLUME, 10 * kGiB, "ssd");
+  ASSERT_TRUE(vol.ok()) << vol.status();
+  EXPECT_EQ(vol->poolset(), "ssd");
+  auto stat = manager_->Stat("alice", "/alice/v1");
+  ASSERT_TRUE(stat.ok());
+  EXPECT_EQ(stat->id(), vol->id());
+  EXPECT_EQ(stat->size(), 10 * kGiB);
+  EXPECT_EQ(stat->owner(), "alice");
+  ASSERT_TRUE(manager_->Create("alice", "/alice/v2", FILE_TYPE_VOLUME, 10 * kGiB, "").ok());
+  auto list = manager_->List("alice", "/alice");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].path(), "/alice/v2");
+  EXPECT_EQ((*list)[1].poolset(), "default");
+
+  auto renamed = manager_->Rename("alice", "/alice/v2", "/alice/v3");
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(manager_->Stat("alice", "/alice/v2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Stat("alice", "/alice/v3")->id(), renamed->id());
+  EXPECT_EQ(manager_->Rename("alice", "/alice/v3", "/alice/v1").status().code(),
+            StatusCode::kAlreadyExists);
+
+  auto grown = manager_->Extend("alice", "/alice/v1", 20 * kGiB);
+  ASSERT_TRUE(grown.ok()) << grown.status();
+  EXPECT_EQ(manager_->Stat("alice", "/alice/v1")->size(), 20 * kGiB);
+  auto shrink = manager_->Extend("alice", "/alice/v1", 10 * kGiB);
+  EXPECT_EQ(shrink.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(shrink.status().message().find("new_size"), std::string::npos);
+
+  ASSERT_TRUE(manager_->GetOrAllocateSegment("alice", "/alice/v1", 0, true).ok());
+  EXPECT_EQ(manager_->Delete("alice", "/alice", false).code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(manager_->Delete("alice", "/alice/v1", false).ok());
+  EXPECT_EQ(manager_->Stat("alice", "/alice/v1").status().code(), StatusCode::kNotFound);
+  auto bin = manager_->ListRecycleBin("alice");
+  ASSERT_TRUE(bin.ok());
+  ASSERT_EQ(bin->size(), 1u);
+  EXPECT_EQ((*bin)[0].path(), "/alice/v1");
+  EXPECT_EQ(manager_->ListRecycleBin("bob")->size(), 0u);
+  EXPECT_EQ(manager_->Purge("bob", vol->id()).code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(manager_->Purge("alice", vol->id()).ok());
+  EXPECT_EQ(manager_->Purge("alice", vol->id()).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(manager_->ListRecycleBin("root")->empty());
+  ASSERT_TRUE(manager_->Delete("alice", "/alice/v3", true).ok());
+  ASSERT_TRUE(manager_->Delete("alice", "/alice", false).ok());
+}
+
+TEST_P(NamespaceTest, BadInputNamesTheField) {
+  ASSERT_TRUE(manager_->Create("alice", "/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd").ok());
+  struct Case {
+    std::string name;
+    Status status;
+    StatusCode code;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {"relative path", manager_->Create("a", "v", FILE_TYPE_VOLUME, 10 * kGiB, "").status(),
+       StatusCode::kInvalidArgument, "path"},
+      {"empty user", manager_->Create("", "/x", FILE_TYPE_VOLUME, 10 * kGiB, "").status(),
+       StatusCode::kInvalidArgument, "user"},
+      {"too small", manager_->Create("a", "/x", FILE_TYPE_VOLUME, kGiB, "").status(),
+       StatusCode::kInvalidArgument, "size"},
+      {"too large", manager_->Create("a", "/x", FILE_TYPE_VOLUME, 1ull << 50, "").status(),
+       StatusCode::kInvalidArgument, "size"},
+      {"unaligned", manager_->Create("a", "/x", FILE_TYPE_VOLUME, 10 * kGiB + 1, "").status(),
+       StatusCode::kInvalidArgument, "segment size"},
+      {"unknown poolset", manager_->Create("a", "/x", FILE_TYPE_VOLUME, 10 * kGiB, "nvme").status(),
+       StatusCode::kNotFound, "poolset nvme"},
+      {"no type", manager_->Create("a", "/x", FILE_TYPE_UNSPECIFIED, 0, "").status(),
+       StatusCode::kInvalidArgument, "type"},
+      {"exists", manager_->Create("a", "/v", FILE_TYPE_VOLUME, 10 * kGiB, "").status(),
+       StatusCode::kAlreadyExists, "/v already exists"},
+      {"no parent", manager_->Create("a", "/d/x", FILE_TYPE_VOLUME, 10 * kGiB, "").status(),
+       StatusCode::kNotFound, "parent directory /d"},
+      {"parent is volume", manager_->Create("a", "/v/x", FILE_TYPE_VOLUME, 10 * kGiB, "").status(),
+       StatusCode::kFailedPrecondition, "/v is not a directory"},
+      {"dotdot", manager_->Stat("a", "/../v").status(), StatusCode::kInvalidArgument, "path"},
+      {"stat missing", manager_->Stat("a", "/nope").status(), StatusCode::kNotFound, "/nope"},
+      {"not owner", manager_->Extend("bob", "/v", 20 * kGiB).status(),
+       StatusCode::kPermissionDenied, "bob"},
+      {"rename into itself", manager_->Rename("alice", "/v", "/v/w").status(),
+       StatusCode::kInvalidArgument, "new_path"},
+      {"segment unaligned", manager_->GetOrAllocateSegment("alice", "/v", 5, true).status(),
+       StatusCode::kInvalidArgument, "offset"},
+      {"segment beyond", manager_->GetOrAllocateSegment("alice", "/v", 10 * kGiB, true).status(),
+       StatusCode::kOutOfRange, "offset"},
+      {"segment unallocated", manager_->GetOrAllocateSegment("alice", "/v", 0, false).status(),
+       StatusCode::kNotFound, "not allocated"},
+      {"open without client", manager_->Open("alice", "/v", "").status(),
+       StatusCode::kInvalidArgument, "client"},
+      {"delete root", manager_->Delete("root", "/", false), StatusCode::kInvalidArgument, "root"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(c.status.code(), c.code) << c.name << ": " << c.status;
+    EXPECT_NE(c.status.message().find(c.field), std::string::npos) << c.name << ": " << c.status;
+  }
+}
+
+TEST_P(NamespaceTest, ConcurrentCreatesOfOneNameExactlyOneSucceeds) {
+  for (int round = 0; round < 3; ++round) {
+    std::string path = "/race" + std::to_string(round);
+    std::atomic<int> ok{0}, exists{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        auto r = manager_->Create("u", path, FILE_TYPE_VOLUME, 10 * kGiB, "ssd");
+        if (r.ok()) {
+          ++ok;
+        } else if (r.status().code() == StatusCode::kAlreadyExists) {
+          ++exists;
+        } else {
+          ++other;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok.load(), 1);
+    EXPECT_EQ(exists.load(), 7);
+    EXPECT_EQ(other.load(), 0);
+  }
+  // Distinct names get distinct ids.
+  std::set<uint64_t> ids;
+  for (int round = 0; round < 3; ++round) {
+    ids.insert(manager_->Stat("u", "/race" + std::to_string(round))->id());
+  }
+  EXPECT_EQ(ids.size(), 3u);
+}
+
+TEST_P(NamespaceTest, SegmentsSpreadStayInPoolsetAndRespectUsageLimit) {
+  ASSERT_TRUE(manager_->Create("u", "/s", FILE_TYPE_VOLUME, 20 * kGiB, "ssd").ok());
+  ASSERT_TRUE(manager_->Create("u", "/h", FILE_TYPE_VOLUME, 10 * kGiB, "hdd").ok());
+  ASSERT_TRUE(manager_->Create("u", "/d", FILE_TYPE_VOLUME, 10 * kGiB, "").ok());
+  pools_.used[1] = 0.5;  // pool 2 is emptier: it takes the allocations
+  std::map<uint32_t, int> per_copyset;
+  std::set<uint64_t> chunk_ids;
+  for (uint64_t i = 0; i < 4; ++i) {
+    auto seg = manager_->GetOrAllocateSegment("u", "/s", i * kGiB, true);
+    ASSERT_TRUE(seg.ok()) << seg.status();
+    EXPECT_EQ(seg->logical_pool_id(), 2u);
+    ASSERT_EQ(seg->chunks_size(), 4);
+    for (const auto& c : seg->chunks()) {
+      ++per_copyset[c.copyset_id()];
+      chunk_ids.insert(c.chunk_id());
+    }
+    auto again = manager_->GetOrAllocateSegment("u", "/s", i * kGiB, false);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->SerializeAsString(), seg->SerializeAsString());
+  }
+  EXPECT_EQ(chunk_ids.size(), 16u);
+  ASSERT_EQ(per_copyset.size(), 4u);
+  for (const auto& [id, n] : per_copyset) {
+    EXPECT_GE(id, 5u);
+    EXPECT_EQ(n, 4);
+  }
+  auto hdd = manager_->GetOrAllocateSegment("u", "/h", 0, true);
+  ASSERT_TRUE(hdd.ok());
+  EXPECT_EQ(hdd->logical_pool_id(), 3u);
+  for (const auto& c : hdd->chunks()) EXPECT_GE(c.copyset_id(), 100u);
+
+  pools_.used[1] = 0.9;
+  pools_.used[2] = 0.86;
+  auto full = manager_->GetOrAllocateSegment("u", "/s", 5 * kGiB, true);
+  EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted) << full.status();
+  EXPECT_EQ(manager_->GetOrAllocateSegment("u", "/d", 0, true).status().code(),
+            StatusCode::kFailedPrecondition);
+
+  // Concurrent first writes of one segment all see the same allocation.
+  pools_.used[1] = pools_.used[2] = 0;
+  std::vector<std::string> seen(6);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      auto seg = manager_->GetOrAllocateSegment("u", "/s", 7 * kGiB, true);
+      if (seg.ok()) seen[i] = seg->SerializeAsString();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : seen) EXPECT_EQ(s, seen[0]);
+  EXPECT_FALSE(seen[0].empty());
+}
+
+TEST_P(NamespaceTest, SecondWriterRefusedUntilClose) {
+  ASSERT_TRUE(manager_->Create("u", "/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd").ok());
+  auto first = manager_->Open("u", "/v", "node-a");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = manager_->Open("u", "/v", "node-b");
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("node-a"), std::string::npos) << second.status();
+  EXPECT_TRUE(manager_->Refresh("u", "/v", first->second.session_id()).ok());
+  EXPECT_EQ(manager_->Refresh("u", "/v", "bogus").code(), StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Delete("u", "/v", false).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(manager_->Close("u", "/v", "bogus").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(manager_->Close("u", "/v", first->second.session_id()).ok());
+  EXPECT_TRUE(manager_->Open("u", "/v", "node-b").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, NamespaceTest, ::testing::Values("fake", "etcd"),
+                         [](const auto& info) { return info.param; });
+
+TEST(NamespaceUnavailableTest, EtcdUnreachableIsUnavailable) {
+  etcd::EtcdOptions options;
+  options.endpoints = {"127.0.0.1:1"};
+  options.retry.total_timeout = std::chrono::milliseconds(500);
+  options.retry.attempt_timeout = std::chrono::milliseconds(200);
+  auto client = etcd::EtcdClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  EtcdNamespaceStore store(**client, "/x/");
+  FakeClock clock;
+  FakePools pools;
+  NamespaceManager manager(store, pools, clock, NamespaceOptions{});
+  auto created = manager.Create("u", "/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd");
+  EXPECT_EQ(created.status().code(), StatusCode::kUnavailable) << created.status();
+}
+
+}  // namespace
+}  // namespace curve::mds

@@ -1,0 +1,134 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "proto/mds/namespace.pb.h"
+
+namespace curve::etcd {
+class EtcdClient;
+}
+
+namespace curve::mds {
+
+// A stored file and the version it was read at, for compare-and-swap updates.
+struct FileRecord {
+  FileInfo info;
+  int64_t revision = 0;
+};
+
+// Durable storage of the namespace. Every method is atomic: a failure leaves nothing half
+// written. Errors: UNAVAILABLE when the backend cannot be reached; ABORTED when a
+// compare-and-swap lost against a concurrent writer (the caller re-reads and retries).
+// Thread-safe.
+class NamespaceStore {
+ public:
+  virtual ~NamespaceStore() = default;
+
+  virtual Result<std::optional<FileRecord>> GetFile(uint64_t parent_id, std::string_view name) = 0;
+  // The files of one directory, by name.
+  virtual Result<std::vector<FileInfo>> ListDir(uint64_t parent_id) = 0;
+  // Assigns a fresh id to `info` and stores it under (parent_id, name). ALREADY_EXISTS when the
+  // name is taken (of concurrent creates of one name exactly one succeeds).
+  virtual Result<FileInfo> CreateFile(FileInfo info) = 0;
+  // Replaces a file read at `revision`.
+  virtual Status UpdateFile(const FileInfo& info, int64_t revision) = 0;
+  // Moves `from` (read at `revision`) to the parent and name of `to`; ALREADY_EXISTS when taken.
+  virtual Status RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) = 0;
+  // Removes a file read at `revision`. With `recycled`, stores it in the recycle bin in the
+  // same transaction; without, also removes its segments.
+  virtual Status RemoveFile(const FileInfo& file, int64_t revision, const FileInfo* recycled) = 0;
+
+  virtual Result<std::vector<FileInfo>> ListRecycled() = 0;
+  virtual Result<std::optional<FileInfo>> GetRecycled(uint64_t id) = 0;
+  // Removes a file from the recycle bin with all its segments. NOT_FOUND when absent.
+  virtual Status PurgeRecycled(uint64_t id) = 0;
+
+  virtual Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) = 0;
+  // Stores `segment` unless one exists at its offset; returns whichever is stored.
+  virtual Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) = 0;
+  // Reserves `count` consecutive chunk ids; returns the first.
+  virtual Result<uint64_t> AllocateChunkIds(uint32_t count) = 0;
+
+  // Stores a session bound to a lease of `ttl`, filling in lease_id. FAILED_PRECONDITION naming
+  // the holder's client when another session holds the file.
+  virtual Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) = 0;
+  virtual Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) = 0;
+  // Renews the session's lease. NOT_FOUND when it expired or another session holds the file.
+  virtual Status RefreshSession(const SessionInfo& session) = 0;
+  // Ends the session. NOT_FOUND when it is not the file's current session.
+  virtual Status DeleteSession(const SessionInfo& session) = 0;
+};
+
+// The namespace in etcd under <prefix>ns/: file/<parent>/<name>, recycle/<id>,
+// seg/<file>/<offset>, session/<file> (bound to an etcd lease), ids/{file,chunk} counters.
+class EtcdNamespaceStore final : public NamespaceStore {
+ public:
+  EtcdNamespaceStore(etcd::EtcdClient& client, std::string prefix);
+
+  Result<std::optional<FileRecord>> GetFile(uint64_t parent_id, std::string_view name) override;
+  Result<std::vector<FileInfo>> ListDir(uint64_t parent_id) override;
+  Result<FileInfo> CreateFile(FileInfo info) override;
+  Status UpdateFile(const FileInfo& info, int64_t revision) override;
+  Status RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) override;
+  Status RemoveFile(const FileInfo& file, int64_t revision, const FileInfo* recycled) override;
+  Result<std::vector<FileInfo>> ListRecycled() override;
+  Result<std::optional<FileInfo>> GetRecycled(uint64_t id) override;
+  Status PurgeRecycled(uint64_t id) override;
+  Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
+  Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
+  Result<uint64_t> AllocateChunkIds(uint32_t count) override;
+  Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) override;
+  Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
+  Status RefreshSession(const SessionInfo& session) override;
+  Status DeleteSession(const SessionInfo& session) override;
+
+ private:
+  std::string FileKey(uint64_t parent_id, std::string_view name) const;
+  std::string SegmentPrefix(uint64_t file_id) const;
+  Result<uint64_t> Reserve(const std::string& counter, uint64_t count);
+
+  etcd::EtcdClient& client_;
+  std::string prefix_;
+};
+
+// In memory, for unit tests; sessions never expire on their own.
+class FakeNamespaceStore final : public NamespaceStore {
+ public:
+  Result<std::optional<FileRecord>> GetFile(uint64_t parent_id, std::string_view name) override;
+  Result<std::vector<FileInfo>> ListDir(uint64_t parent_id) override;
+  Result<FileInfo> CreateFile(FileInfo info) override;
+  Status UpdateFile(const FileInfo& info, int64_t revision) override;
+  Status RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) override;
+  Status RemoveFile(const FileInfo& file, int64_t revision, const FileInfo* recycled) override;
+  Result<std::vector<FileInfo>> ListRecycled() override;
+  Result<std::optional<FileInfo>> GetRecycled(uint64_t id) override;
+  Status PurgeRecycled(uint64_t id) override;
+  Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
+  Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
+  Result<uint64_t> AllocateChunkIds(uint32_t count) override;
+  Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) override;
+  Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
+  Status RefreshSession(const SessionInfo& session) override;
+  Status DeleteSession(const SessionInfo& session) override;
+
+ private:
+  std::mutex mu_;
+  int64_t revision_ = 0;
+  uint64_t next_file_id_ = 1;
+  uint64_t next_chunk_id_ = 1;
+  int64_t next_lease_ = 1;
+  std::map<std::pair<uint64_t, std::string>, FileRecord> files_;
+  std::map<uint64_t, FileInfo> recycled_;
+  std::map<std::pair<uint64_t, uint64_t>, SegmentInfo> segments_;
+  std::map<uint64_t, SessionInfo> sessions_;
+};
+
+}  // namespace curve::mds
