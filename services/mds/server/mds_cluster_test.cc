@@ -1,0 +1,206 @@
+// Multi-process tests: 3 real curve-mds processes on one real etcd, driven through the client
+// library and the `curve` CLI.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+
+#include "common/testing/etcd_process.h"
+#include "common/testing/subprocess.h"
+#include "proto/mds/namespace.grpc.pb.h"
+#include "proto/mds/topology.grpc.pb.h"
+#include "services/mds/client/mds_client.h"
+
+namespace curve::mds {
+namespace {
+
+using curve::testing::Subprocess;
+constexpr uint64_t kGiB = 1ull << 30;
+
+class MdsClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto etcd = curve::testing::EtcdProcess::Start();
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = std::move(etcd).value();
+    for (int i = 0; i < 3; ++i) StartMds(i);
+    MdsClientOptions options;
+    options.addresses = addresses_;
+    client_ = std::move(MdsClient::Create(options)).value();
+  }
+
+  void StartMds(int i) {
+    auto process =
+        Subprocess::Start({CURVE_MDS_BIN, "--listen=127.0.0.1:0", "--metricsListen=127.0.0.1:0",
+                           "--etcd.endpoints=" + etcd_->endpoint(), "--electionTtl=2s",
+                           "--tickInterval=200ms", "--topology.poolSettle=0"},
+                          dir_.path() + "/mds" + std::to_string(i) + ".log");
+    ASSERT_TRUE(process.ok()) << process.status();
+    auto line = process->ReadLine(std::chrono::seconds(20));
+    ASSERT_TRUE(line.has_value());
+    ASSERT_EQ(line->rfind("listening ", 0), 0u) << *line;
+    addresses_.push_back(line->substr(10));
+    mds_.push_back(std::make_unique<Subprocess>(std::move(process).value()));
+  }
+
+  Status Create(const std::string& path) {
+    CreateFileRequest request;
+    request.set_user("alice");
+    request.set_path(path);
+    request.set_type(FILE_TYPE_VOLUME);
+    request.set_size(10 * kGiB);
+    CreateFileResponse response;
+    return client_->Call("CreateFile", [&](const auto& channel, grpc::ClientContext& context) {
+      return NamespaceService::NewStub(channel)->CreateFile(&context, request, &response);
+    });
+  }
+
+  Result<GetClusterHealthResponse> Health() {
+    GetClusterHealthResponse response;
+    Status status = client_->Call("Health", [&](const auto& channel, grpc::ClientContext& c) {
+      return TopologyService::NewStub(channel)->GetClusterHealth(&c, {}, &response);
+    });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  curve::testing::TempDir dir_;
+  std::unique_ptr<curve::testing::EtcdProcess> etcd_;
+  std::vector<std::string> addresses_;
+  std::vector<std::unique_ptr<Subprocess>> mds_;
+  std::unique_ptr<MdsClient> client_;
+};
+
+TEST_F(MdsClusterTest, KillLeaderClientsContinueNothingLost) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Create("/v" + std::to_string(i)).ok());
+  auto health = Health();
+  ASSERT_TRUE(health.ok()) << health.status();
+  std::string leader = health->leader();
+  size_t index = std::find(addresses_.begin(), addresses_.end(), leader) - addresses_.begin();
+  ASSERT_LT(index, addresses_.size()) << leader;
+
+  // A follower refuses, naming the leader.
+  auto follower =
+      grpc::CreateChannel(addresses_[(index + 1) % 3], grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  GetClusterHealthResponse ignored;
+  auto refused = TopologyService::NewStub(follower)->GetClusterHealth(&context, {}, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(refused.error_message().find("leader=" + leader), std::string::npos)
+      << refused.error_message();
+
+  auto killed_at = std::chrono::steady_clock::now();
+  mds_[index]->Kill(SIGKILL);
+  for (int i = 10; i < 20; ++i) {
+    Status status = Create("/v" + std::to_string(i));
+    ASSERT_TRUE(status.ok()) << status;
+  }
+  auto failover = std::chrono::steady_clock::now() - killed_at;
+  EXPECT_LT(failover, std::chrono::seconds(8));
+  auto after = Health();
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->leader(), leader);
+
+  ListDirRequest request;
+  request.set_user("alice");
+  request.set_path("/");
+  ListDirResponse response;
+  ASSERT_TRUE(client_
+                  ->Call("ListDir",
+                         [&](const auto& channel, grpc::ClientContext& c) {
+                           return NamespaceService::NewStub(channel)->ListDir(&c, request,
+                                                                              &response);
+                         })
+                  .ok());
+  EXPECT_EQ(response.files_size(), 20);
+}
+
+// Runs the CLI; returns exit code and stdout+stderr.
+std::pair<int, std::string> Cli(const std::vector<std::string>& args, const std::string& dir) {
+  std::vector<std::string> argv{CURVE_CLI_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string err_path = dir + "/cli.err";
+  auto process = Subprocess::Start(argv, err_path);
+  if (!process.ok()) return {-1, process.status().ToString()};
+  std::string output;
+  while (auto line = process->ReadLine(std::chrono::seconds(30))) output += *line + "\n";
+  auto status = process->Wait(std::chrono::seconds(30));
+  std::ifstream err(err_path);
+  output += std::string(std::istreambuf_iterator<char>(err), {});
+  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, output};
+}
+
+TEST_F(MdsClusterTest, CliCommandsAndBadInput) {
+  std::string mds = "--mds=" + addresses_[0] + "," + addresses_[1] + "," + addresses_[2];
+  std::string map = dir_.path() + "/cluster.yaml";
+  std::ofstream(map) << "poolsets:\n  - {name: ssd, type: ssd}\n"
+                        "pools:\n  - {name: pool1, poolset: ssd, copysetsPerChunkserver: 10}\n"
+                        "servers:\n"
+                        "  - {name: s1, host: 10.0.0.1, zone: z1, pool: pool1}\n"
+                        "  - {name: s2, host: 10.0.0.2, zone: z2, pool: pool1}\n"
+                        "  - {name: s3, host: 10.0.0.3, zone: z3, pool: pool1}\n";
+  auto [code, out] = Cli({mds, "topology", "apply", "-f", map}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("created poolset ssd"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "topology", "apply", "-f", map}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("topology unchanged"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "topology", "show"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("10.0.0.3"), std::string::npos) << out;
+
+  std::tie(code, out) =
+      Cli({mds, "volume", "create", "vol1", "--size=10GiB", "--poolset=ssd"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = Cli({mds, "-o", "json", "volume", "stat", "vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("\"size\": \"10737418240\""), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "volume", "extend", "vol1", "--size=20G"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("20 GiB"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "volume", "list"}, dir_.path());
+  EXPECT_NE(out.find("/vol1"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "status"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("ssd"), std::string::npos) << out;
+
+  struct Bad {
+    std::vector<std::string> args;
+    int code;
+    std::string expect;
+  };
+  std::string conflict = dir_.path() + "/conflict.yaml";
+  std::ofstream(conflict) << "poolsets:\n  - {name: ssd, type: hdd}\n";
+  std::string typo = dir_.path() + "/typo.yaml";
+  std::ofstream(typo) << "servers:\n  - {name: s1, hots: x, zone: z, pool: p}\n";
+  std::vector<Bad> bad = {
+      {{mds, "volume", "create", "vol1", "--size=10GiB"}, 1, "ALREADY_EXISTS"},
+      {{mds, "volume", "create", "v2", "--size=10XB"}, 1, "--size"},
+      {{mds, "volume", "create", "v2", "--size=1GiB"}, 1, "INVALID_ARGUMENT: size"},
+      {{mds, "volume", "create", "v2", "--size=10GiB", "--poolset=nvme"},
+       1,
+       "NOT_FOUND: poolset nvme"},
+      {{mds, "volume", "create", "bad name", "--size=10GiB"}, 1, "INVALID_ARGUMENT: path"},
+      {{mds, "volume", "stat", "nope"}, 1, "NOT_FOUND: /nope"},
+      {{mds, "volume", "extend", "vol1", "--size=10GiB"}, 1, "new_size"},
+      {{mds, "volume", "delete"}, 1, "needs a NAME"},
+      {{mds, "topology", "apply", "-f", conflict}, 1, "FAILED_PRECONDITION: poolset ssd"},
+      {{mds, "topology", "apply", "-f", typo}, 1, "hots"},
+      {{mds, "-o", "yaml", "status"}, 2, "expected table or json"},
+      {{mds, "frobnicate"}, 2, "unknown command"},
+      {{"--mds=127.0.0.1:1", "--timeout=500", "status"}, 1, "UNAVAILABLE"},
+  };
+  for (const auto& b : bad) {
+    std::tie(code, out) = Cli(b.args, dir_.path());
+    EXPECT_EQ(code, b.code) << b.args.back() << ": " << out;
+    EXPECT_NE(out.find(b.expect), std::string::npos) << b.args.back() << ": " << out;
+  }
+  std::tie(code, out) = Cli({mds, "volume", "delete", "vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("recycle bin"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace curve::mds
