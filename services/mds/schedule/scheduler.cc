@@ -58,9 +58,9 @@ std::vector<ConfigChangeOrder> PlanChanges(const Topology& topology,
       if (budget <= 0 || in_flight.count(key)) continue;
       for (uint32_t member : copyset.members()) {
         auto it = status.find(member);
-        bool dead = it == status.end() ? false
-                                       : (!it->second.online &&
-                                          it->second.offline_for >= options.replace_after);
+        bool dead = it == status.end()
+                        ? false
+                        : (!it->second.online && it->second.offline_for >= options.replace_after);
         if (!dead) continue;
         auto leader = leaders.find(key);
         if (leader == leaders.end() || leader->second == member ||
@@ -94,12 +94,10 @@ std::vector<ConfigChangeOrder> PlanChanges(const Topology& topology,
       if (it != leaders.end() && led.count(it->second)) ++led[it->second];
     }
     for (int round = 0; round < options.max_leader_transfers && led.size() > 1; ++round) {
-      auto max_it = std::max_element(led.begin(), led.end(), [](const auto& a, const auto& b) {
-        return a.second < b.second;
-      });
-      auto min_it = std::min_element(led.begin(), led.end(), [](const auto& a, const auto& b) {
-        return a.second < b.second;
-      });
+      auto max_it = std::max_element(
+          led.begin(), led.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+      auto min_it = std::min_element(
+          led.begin(), led.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
       if (max_it->second - min_it->second <= options.leader_imbalance) break;
       bool moved = false;
       for (const auto& copyset : pool.copysets()) {

@@ -139,8 +139,8 @@ Status ApplyClusterMap(const ApplyTopologyRequest& map, uint32_t default_copyset
     if (const Poolset* existing = FindPoolset(next, p.name())) {
       if (existing->type() != type) {
         return FailedPreconditionError("poolset " + p.name() + ": type '" + type +
-                                       "' conflicts with the existing type '" +
-                                       existing->type() + "'");
+                                       "' conflicts with the existing type '" + existing->type() +
+                                       "'");
       }
       continue;
     }
@@ -164,9 +164,9 @@ Status ApplyClusterMap(const ApplyTopologyRequest& map, uint32_t default_copyset
                                        existing->poolset());
       }
       if (p.copysets_per_chunkserver() != 0 && existing->copysets_per_chunkserver() != copysets) {
-        return FailedPreconditionError(
-            "pool " + p.name() + ": copysetsPerChunkserver " + std::to_string(copysets) +
-            " conflicts with the existing " + std::to_string(existing->copysets_per_chunkserver()));
+        return FailedPreconditionError("pool " + p.name() + ": copysetsPerChunkserver " +
+                                       std::to_string(copysets) + " conflicts with the existing " +
+                                       std::to_string(existing->copysets_per_chunkserver()));
       }
       continue;
     }

@@ -80,7 +80,8 @@ TEST(ClusterMapTest, ConflictsAreRefusedNamingTheConflict) {
       {"unknown poolset",
        [](ApplyTopologyRequest* m) { m->mutable_physical_pools(0)->set_poolset("nvme"); },
        StatusCode::kNotFound, "poolset nvme does not exist"},
-      {"duplicate host", [](ApplyTopologyRequest* m) { m->mutable_servers(2)->set_host("10.0.0.1"); },
+      {"duplicate host",
+       [](ApplyTopologyRequest* m) { m->mutable_servers(2)->set_host("10.0.0.1"); },
        StatusCode::kInvalidArgument, "host 10.0.0.1 is declared by two servers"},
   };
   for (const auto& c : cases) {

@@ -25,8 +25,9 @@ Result<int64_t> EtcdTopologyStore::Save(const Topology& topology, int64_t expect
           ? etcd::Compare::Missing(key_)
           : etcd::Compare::ModRevision(key_, etcd::Compare::Result::kEqual, expected_version);
   CURVE_ASSIGN_OR_RETURN(auto txn, client_.Txn({compare}, {etcd::Op::Put(key_, value)}));
-  if (!txn.succeeded) return AbortedError("topology changed concurrently (version " +
-                                          std::to_string(expected_version) + " is stale)");
+  if (!txn.succeeded)
+    return AbortedError("topology changed concurrently (version " +
+                        std::to_string(expected_version) + " is stale)");
   return txn.revision;
 }
 

@@ -50,8 +50,8 @@ TEST(PlacementTest, ThreeZonesAlwaysAndBalancedScatterWidth) {
   struct Case {
     int zones, per_zone, copysets_per_node;
   };
-  for (const Case& c : {Case{3, 3, 100}, Case{3, 10, 5}, Case{4, 5, 30}, Case{5, 8, 20},
-                        Case{3, 20, 100}}) {
+  for (const Case& c :
+       {Case{3, 3, 100}, Case{3, 10, 5}, Case{4, 5, 30}, Case{5, 8, 20}, Case{3, 20, 100}}) {
     SCOPED_TRACE(std::to_string(c.zones) + " zones x " + std::to_string(c.per_zone));
     auto nodes = Nodes(c.zones, c.per_zone);
     int count = static_cast<int>(nodes.size()) * c.copysets_per_node / 3;

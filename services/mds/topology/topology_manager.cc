@@ -90,8 +90,8 @@ Result<std::vector<std::string>> TopologyManager::Apply(const ApplyTopologyReque
   }
   CURVE_RETURN_IF_ERROR(Mutate([&](Topology& topology) {
     changes.clear();
-    CURVE_RETURN_IF_ERROR(ApplyClusterMap(request, options_.default_copysets_per_chunkserver,
-                                          &topology, &changes));
+    CURVE_RETURN_IF_ERROR(
+        ApplyClusterMap(request, options_.default_copysets_per_chunkserver, &topology, &changes));
     ExtendPools(topology, true);
     return Status::Ok();
   }));
@@ -130,8 +130,7 @@ Result<RegisterChunkServerResponse> TopologyManager::Register(
       return FailedPreconditionError("chunkserver " + address + " disk " + request.disk_path() +
                                      ": disk type '" + disk_type + "' does not match type '" +
                                      poolset->type() + "' of poolset " + poolset->name() +
-                                     " (server " + server->name() + ", pool " + pool->name() +
-                                     ")");
+                                     " (server " + server->name() + ", pool " + pool->name() + ")");
     }
     pool_name = pool->name();
     ChunkServer* found = nullptr;

@@ -152,8 +152,8 @@ TEST_F(TopologyManagerTest, OfflineAfterTimeoutAndHealth) {
   clock_.Advance(std::chrono::seconds(15));
   topology = manager_->Snapshot();
   for (const auto& cs : topology.chunkservers()) {
-    EXPECT_EQ(cs.state(), cs.id() == ids[2].chunkserver_id() ? CHUNKSERVER_OFFLINE
-                                                             : CHUNKSERVER_ONLINE);
+    EXPECT_EQ(cs.state(),
+              cs.id() == ids[2].chunkserver_id() ? CHUNKSERVER_OFFLINE : CHUNKSERVER_ONLINE);
   }
   health = manager_->Health();
   EXPECT_FALSE(health.healthy());

@@ -19,8 +19,7 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
                            " is not registered");
     }
     if (cs->token() != request.token()) {
-      return PermissionDeniedError("token does not match chunkserver " +
-                                   std::to_string(cs->id()));
+      return PermissionDeniedError("token does not match chunkserver " + std::to_string(cs->id()));
     }
     if (cs->state() == CHUNKSERVER_RETIRED) {
       return FailedPreconditionError("chunkserver " + std::to_string(cs->id()) + " is retired");
@@ -54,8 +53,7 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
         adopt.emplace_back(key, report);
       }
       auto order = pending_.find(key);
-      if (order != pending_.end() &&
-          order->second.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
+      if (order != pending_.end() && order->second.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
           order->second.add().chunkserver_id() == cs->id()) {
         pending_.erase(order);
       }
@@ -63,8 +61,8 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
     // Copysets this chunkserver should host but did not report.
     for (const auto& pool : topology.logical_pools()) {
       for (const auto& c : pool.copysets()) {
-        bool member = std::find(c.members().begin(), c.members().end(), cs->id()) !=
-                      c.members().end();
+        bool member =
+            std::find(c.members().begin(), c.members().end(), cs->id()) != c.members().end();
         if (!member || runtime.reported.count({pool.id(), c.id()})) continue;
         CreateCopysetOrder* order = response.add_create_copysets();
         order->set_logical_pool_id(pool.id());
@@ -136,8 +134,7 @@ Status TopologyManager::Tick() {
     if (order.kind() == ConfigChangeOrder::REPLACE_PEER) {
       log::Get("mds")->warn(
           "op=ScheduleReplace logical_pool={} copyset={} remove={} add={} epoch={}", key.first,
-          key.second, order.remove().chunkserver_id(), order.add().chunkserver_id(),
-          order.epoch());
+          key.second, order.remove().chunkserver_id(), order.add().chunkserver_id(), order.epoch());
     }
     pending_[key] = order;
   }
