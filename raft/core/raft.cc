@@ -61,8 +61,14 @@ Status Raft::Step(Message m) {
       // A stale leader (e.g. back from a partition in which we moved on) learns our term from
       // this and steps down; without it, pre-vote and check-quorum could leave it stranded.
       Send(Message{.type = MessageType::kAppendResp, .to = m.from, .term = term_});
-    } else if (m.type == MessageType::kPreVote) {
-      Send(Message{.type = MessageType::kPreVoteResp, .to = m.from, .term = term_, .reject = true});
+    } else if (m.type == MessageType::kPreVote || m.type == MessageType::kVote) {
+      // A candidate behind in term learns ours and can catch up; ignoring it could leave it
+      // campaigning one term behind a voter it needs forever.
+      Send(Message{.type = m.type == MessageType::kPreVote ? MessageType::kPreVoteResp
+                                                           : MessageType::kVoteResp,
+                   .to = m.from,
+                   .term = term_,
+                   .reject = true});
     }
     return Status::Ok();
   }

@@ -168,6 +168,29 @@ TEST(RaftElectionTest, CandidateStepsDownForALeaderOfItsTerm) {
   for (NodeId id : c.ids()) EXPECT_EQ(c.core(id).leader(), leader);
 }
 
+// Regression (simulation seed 27, no pre-vote): a voter that silently dropped vote requests of a
+// lower term left a candidate campaigning one term behind it forever.
+TEST(RaftElectionTest, CandidateBehindInTermLearnsTheTermFromTheRejection) {
+  TestCluster c(3, [](RaftOptions* o) {
+    o->pre_vote = false;
+    o->check_quorum = false;
+  });
+  ASSERT_TRUE(c.Elect(1));
+  ASSERT_TRUE(c.Elect(2));
+  ASSERT_TRUE(c.Elect(1));
+  Term term = c.core(1).term();
+  ASSERT_TRUE(c.core(1)
+                  .Step(Message{.type = MessageType::kVote, .from = 3, .to = 1, .term = term - 1})
+                  .ok());
+  Ready rd = c.core(1).GetReady();
+  ASSERT_EQ(rd.messages_after_persist.size(), 1u);
+  const Message& resp = rd.messages_after_persist[0];
+  EXPECT_EQ(resp.type, MessageType::kVoteResp);
+  EXPECT_TRUE(resp.reject);
+  EXPECT_EQ(resp.term, term);
+  c.core(1).Advance();
+}
+
 TEST(RaftElectionTest, VotesArePersistedBeforeTheyAreSent) {
   TestCluster c(3);
   ASSERT_TRUE(c.core(1).Campaign().ok());

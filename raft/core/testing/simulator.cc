@@ -1,0 +1,650 @@
+// Simulator: events (network, Readys, clock, clients, faults, snapshots, membership).
+
+#include "raft/core/testing/simulator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <sstream>
+
+#include "raft/core/configuration.h"
+
+namespace curve::raft::testing {
+
+namespace {
+
+constexpr uint64_t kClientTimeoutSteps = 400;  // about ten ticks
+constexpr size_t kMaxBacklog = 64;
+
+// Identifies the run in progress if the core aborts on a broken invariant.
+uint64_t g_seed = 0;
+uint64_t g_step = 0;
+int g_members = 0;
+volatile sig_atomic_t g_running = 0;
+
+void ReportAbort(int sig) {
+  if (g_running) {
+    char buf[256];
+    int len = std::snprintf(buf, sizeof(buf),
+                            "\n*** raft simulation aborted at seed=%llu members=%d step=%llu; "
+                            "replay with RAFT_SIM_SEED=%llu RAFT_SIM_MEMBERS=%d\n",
+                            static_cast<unsigned long long>(g_seed), g_members,
+                            static_cast<unsigned long long>(g_step),
+                            static_cast<unsigned long long>(g_seed), g_members);
+    if (len > 0) {
+      ssize_t ignored = write(STDERR_FILENO, buf, static_cast<size_t>(len));
+      (void)ignored;
+    }
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace
+
+Simulator::Simulator(const SimOptions& options)
+    : options_(options), rng_(options.seed * 0x2545f4914f6cdd1dULL + 0x1234567) {
+  clients_.resize(options_.clients);
+  static constexpr size_t kWindows[] = {1, 2, 4, 64};
+  static constexpr uint64_t kMessageBytes[] = {1, 1, 100, 256, 1 << 20};
+  // ReadIndex needs neither check-quorum nor pre-vote, so runs cover every combination; leases
+  // require check-quorum.
+  check_quorum_ = options_.read_mode == ReadMode::kLeaseBased || Chance(500);
+  pre_vote_ = Chance(750);
+  inflight_window_ = kWindows[Uniform(4)];
+  bytes_per_message_ = kMessageBytes[Uniform(5)];
+  committed_.push_back(CommittedEntry{});  // index 0: the empty prefix
+  for (int i = 1; i <= options_.members; ++i) AddNode(static_cast<NodeId>(i), /*founding=*/true);
+  next_node_id_ = 100;
+}
+
+Simulator::~Simulator() = default;
+
+Simulator::Node* Simulator::AddNode(NodeId id, bool founding) {
+  auto node = std::make_unique<Node>();
+  node->id = id;
+  if (founding) {
+    std::vector<NodeId> voters;
+    for (int i = 1; i <= options_.members; ++i) voters.push_back(static_cast<NodeId>(i));
+    node->disk = MemoryLog::Bootstrap(MakeConfiguration(voters));
+  }
+  Node* raw = node.get();
+  nodes_[id] = std::move(node);
+  Status s = StartCore(*raw);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    std::abort();
+  }
+  return raw;
+}
+
+Status Simulator::StartCore(Node& n) {
+  RaftOptions o;
+  o.id = n.id;
+  o.random_seed = rng_.Next();
+  o.read_mode = options_.read_mode;
+  o.election_tick = options_.election_tick;
+  o.check_quorum = check_quorum_;
+  o.pre_vote = pre_vote_;
+  o.heartbeat_tick = 1;
+  o.lease_margin_ticks = 1;
+  // Small windows and messages (varied per run) so pipelining limits, batching and appends
+  // split across messages are all exercised.
+  o.max_inflight_messages = inflight_window_;
+  o.max_bytes_per_message = bytes_per_message_;
+  // Backpressure, as a real driver has: proposals are refused while the uncommitted tail is long.
+  o.max_uncommitted_bytes = 2048;
+  Result<std::unique_ptr<RaftCore>> core = RaftCore::Create(o, &n.disk);
+  if (!core.ok())
+    return Violation("starting node " + std::to_string(n.id) + ": " + core.status().ToString());
+  n.core = std::move(core).value();
+  ++n.incarnation;
+  n.recorded_commit = 0;
+  Result<Snapshot> snap = n.disk.LatestSnapshot();
+  n.machine = RegisterMachine::Decode(snap->meta, snap->data);
+  if (!n.machine) return Violation("undecodable snapshot on node " + std::to_string(n.id));
+  return CheckRestoredMachine(n);
+}
+
+Status Simulator::Run() {
+  g_seed = options_.seed;
+  g_members = options_.members;
+  g_running = 1;
+  std::signal(SIGABRT, ReportAbort);
+  Status result = [&]() -> Status {
+    for (step_ = 0; step_ < static_cast<uint64_t>(options_.steps); ++step_) {
+      g_step = step_;
+      CURVE_RETURN_IF_ERROR(Step());
+      CURVE_RETURN_IF_ERROR(CheckStep());
+    }
+    return RunLiveness();
+  }();
+  g_running = 0;
+  CURVE_RETURN_IF_ERROR(result);
+  ResolveHistory();
+  stats_.committed_entries = committed_.size() - 1;
+  return Status::Ok();
+}
+
+Status Simulator::Step() {
+  ExpireClients();
+  // Alternate calm phases (only loss, duplication and reordering; partitions heal and crashed
+  // nodes come back) with stormy ones, so runs see both progress and turmoil.
+  if (step_ >= phase_end_) {
+    storm_ = !storm_;
+    phase_end_ = step_ + 500 + Uniform(2500);
+  }
+  bool storm = storm_ && faults_active_ && options_.faults;
+  // Targeted chaos: a leader doomed at its election fails a few steps later, mid-replication.
+  for (auto it = doomed_.begin(); it != doomed_.end();) {
+    if (it->second > step_) {
+      ++it;
+      continue;
+    }
+    Node& n = *nodes_.at(it->first);
+    if (n.core && n.core->role() == Role::kLeader && faults_active_) {
+      if (Chance(500)) {
+        Crash(n);
+      } else {
+        for (const auto& [other, unused] : nodes_) {
+          if (other != n.id) {
+            cut_.insert({n.id, other});
+            cut_.insert({other, n.id});
+          }
+        }
+        ++stats_.partitions;
+      }
+    }
+    it = doomed_.erase(it);
+  }
+  enum Event {
+    kDeliver,
+    kReady,
+    kTick,
+    kClient,
+    kCrash,
+    kRestart,
+    kPartition,
+    kIsolate,
+    kHeal,
+    kCampaign,
+    kSnapshot,
+    kMembership,
+    kTransfer,
+    kNoise
+  };
+  int down = 0;
+  for (const auto& [id, n] : nodes_) down += n->core ? 0 : 1;
+  // Weights per 10,000. One tick every ~40 steps keeps the network ahead of the heartbeats;
+  // faults last a few election timeouts (a heal every ~25 ticks, a restart every ~12).
+  std::vector<std::pair<Event, int>> table = {
+      {kDeliver, 4500},
+      {kReady, 3000},
+      // Time slows down while the network is congested, as a real network outpaces timeouts.
+      {kTick, static_cast<int>(250 * kMaxBacklog / std::max(kMaxBacklog, network_.size()))},
+      {kClient, clients_active_ ? options_.client_weight * 10 : 0},
+      {kTransfer, 20},
+      {kNoise, 300},
+  };
+  if (storm) {
+    table.insert(table.end(), {{kCrash, 12}, {kPartition, 12}, {kIsolate, 12}, {kCampaign, 10}});
+  }
+  if (faults_active_ && options_.faults) {
+    table.insert(table.end(), {{kRestart, 25 * down}, {kHeal, cut_.empty() ? 0 : 10}});
+  }
+  if (options_.snapshots) table.push_back({kSnapshot, 50});
+  if (options_.membership_changes) table.push_back({kMembership, 30});
+  int total = 0;
+  for (const auto& [e, w] : table) total += w;
+  int pick = static_cast<int>(Uniform(static_cast<uint64_t>(total)));
+  Event event = kDeliver;
+  for (const auto& [e, w] : table) {
+    if (pick < w) {
+      event = e;
+      break;
+    }
+    pick -= w;
+  }
+
+  switch (event) {
+    case kDeliver:
+      return DeliverOne();
+    case kReady: {
+      std::vector<Node*> ready;
+      for (auto& [id, n] : nodes_) {
+        if (n->core && n->core->HasReady()) ready.push_back(n.get());
+      }
+      if (ready.empty()) return DeliverOne();
+      return HandleReady(*ready[Uniform(ready.size())]);
+    }
+    case kTick:
+      Tick();
+      return Status::Ok();
+    case kClient:
+      ClientInvoke();
+      return Status::Ok();
+    case kCrash:
+      if (Node* n = RandomLiveNode()) Crash(*n);
+      return Status::Ok();
+    case kRestart: {
+      std::vector<Node*> down;
+      for (auto& [id, n] : nodes_) {
+        if (!n->core) down.push_back(n.get());
+      }
+      if (down.empty()) return Status::Ok();
+      return Restart(*down[Uniform(down.size())]);
+    }
+    case kPartition:
+      Partition();
+      return Status::Ok();
+    case kIsolate:
+      if (Node* n = RandomLiveNode()) {
+        for (const auto& [other, unused] : nodes_) {
+          if (other != n->id) {
+            cut_.insert({n->id, other});
+            cut_.insert({other, n->id});
+          }
+        }
+        ++stats_.partitions;
+      }
+      return Status::Ok();
+    case kHeal: {
+      // Partitions mostly heal piecemeal: one node reconnects to everyone.
+      if (Chance(300)) {
+        cut_.clear();
+        return Status::Ok();
+      }
+      std::vector<NodeId> cut_nodes;
+      for (const auto& [a, b] : cut_) cut_nodes.push_back(a);
+      NodeId node = cut_nodes[Uniform(cut_nodes.size())];
+      for (auto it = cut_.begin(); it != cut_.end();) {
+        it = (it->first == node || it->second == node) ? cut_.erase(it) : std::next(it);
+      }
+      return Status::Ok();
+    }
+    case kCampaign:
+      if (Node* n = RandomLiveNode()) n->core->Campaign().IgnoreError();
+      return Status::Ok();
+    case kSnapshot:
+      TakeSnapshot();
+      return Status::Ok();
+    case kMembership:
+      ChangeMembership();
+      return Status::Ok();
+    case kTransfer:
+      Transfer();
+      return Status::Ok();
+    case kNoise: {
+      // Background load on any node that believes it leads, stale leaders included, so logs
+      // diverge across terms.
+      std::vector<Node*> leaders;
+      for (auto& [id, n] : nodes_) {
+        if (n->core && n->core->role() == Role::kLeader) leaders.push_back(n.get());
+      }
+      if (leaders.empty()) return Status::Ok();
+      RegisterOp nop{0, RegisterOpKind::kNop, "n" + std::to_string(step_), ""};
+      leaders[Uniform(leaders.size())]->core->Propose(EncodeRegisterOp(nop)).status().IgnoreError();
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+bool Simulator::Blocked(NodeId from, NodeId to) const { return cut_.count({from, to}) > 0; }
+
+Status Simulator::DeliverOne() {
+  if (network_.empty()) return Status::Ok();
+  size_t i = Uniform(network_.size());
+  Envelope env = std::move(network_[i]);
+  network_[i] = std::move(network_.back());
+  network_.pop_back();
+
+  const Message& m = env.message;
+  auto to_it = nodes_.find(m.to);
+  auto from_it = nodes_.find(m.from);
+  Node* to = to_it == nodes_.end() ? nullptr : to_it->second.get();
+  Node* from = from_it == nodes_.end() ? nullptr : from_it->second.get();
+  bool sender_alive =
+      from != nullptr && from->core != nullptr && from->incarnation == env.sender_incarnation;
+  bool partitioned = Blocked(m.from, m.to);
+  bool lost = faults_active_ && options_.faults && Chance(20);
+  if (to == nullptr || to->core == nullptr || partitioned || lost) {
+    ++stats_.messages_dropped;
+    if (sender_alive && env.original && m.type == MessageType::kSnapshot) {
+      from->core->ReportSnapshot(m.to, false);  // the transport saw the transfer fail
+    }
+    if (sender_alive && partitioned && Chance(500)) from->core->ReportUnreachable(m.to);
+    return Status::Ok();
+  }
+  if (faults_active_ && options_.faults && Chance(20)) {
+    Envelope copy = env;
+    copy.original = false;
+    network_.push_back(std::move(copy));
+    ++stats_.messages_duplicated;
+  }
+  bool report_snapshot = env.original && m.type == MessageType::kSnapshot && sender_alive;
+  NodeId from_id = m.from;
+  NodeId to_id = m.to;
+  Status s = to->core->Step(std::move(env.message));
+  if (!s.ok())
+    return Violation("node " + std::to_string(to_id) + " refused a message: " + s.ToString());
+  ++stats_.messages_delivered;
+  if (report_snapshot) nodes_.at(from_id)->core->ReportSnapshot(to_id, true);
+  return Status::Ok();
+}
+
+Status Simulator::HandleReady(Node& n) {
+  Ready rd = n.core->GetReady();
+  for (Message& m : rd.messages) network_.push_back(Envelope{std::move(m), n.incarnation, true});
+  if (storm_ && faults_active_ && options_.faults && Chance(4)) {
+    // Power fails after the early messages left, before anything reached the disk.
+    ++stats_.crashes_mid_ready;
+    Crash(n);
+    return Status::Ok();
+  }
+  if (rd.snapshot) {
+    Status s = n.disk.ApplySnapshot(*rd.snapshot);
+    if (!s.ok()) return Violation("persisting a snapshot: " + s.ToString());
+    n.machine = RegisterMachine::Decode(rd.snapshot->meta, rd.snapshot->data);
+    if (!n.machine) return Violation("undecodable snapshot received by " + std::to_string(n.id));
+    CURVE_RETURN_IF_ERROR(CheckRestoredMachine(n));
+    ++stats_.snapshots_installed;
+    // Proposals the snapshot covers were not applied here one by one: outcome unknown.
+    for (auto it = n.writes.begin();
+         it != n.writes.end() && it->first <= n.machine->applied_index();) {
+      FinishOp(it->second.client, it->second.op, /*failed=*/false);
+      it = n.writes.erase(it);
+    }
+  }
+  CURVE_RETURN_IF_ERROR(CheckPersistedEntries(n.id, rd.entries));
+  Status s = n.disk.Append(rd.entries);
+  if (!s.ok())
+    return Violation("persisting entries on " + std::to_string(n.id) + ": " + s.ToString());
+  if (rd.hard_state) {
+    // Targeted chaos: leaders sometimes fail right after advancing their commit index, when
+    // followers may not know of it yet.
+    if (storm_ && faults_active_ && options_.faults && n.core->role() == Role::kLeader &&
+        rd.hard_state->commit > n.disk.InitialHardState().commit && Chance(30) &&
+        !doomed_.count(n.id)) {
+      doomed_[n.id] = step_ + 1 + Uniform(20);
+    }
+    n.disk.SetHardState(*rd.hard_state);
+    CURVE_RETURN_IF_ERROR(RecordCommitted(n, rd.hard_state->commit));
+  }
+  for (Message& m : rd.messages_after_persist) {
+    network_.push_back(Envelope{std::move(m), n.incarnation, true});
+  }
+  for (const Entry& e : rd.committed_entries) {
+    if (e.index != n.machine->applied_index() + 1) {
+      return Violation("node " + std::to_string(n.id) + " applies " + std::to_string(e.index) +
+                       " after " + std::to_string(n.machine->applied_index()));
+    }
+    CURVE_RETURN_IF_ERROR(CheckAndRecordEntry(n.id, e, "apply"));
+    RegisterMachine::Applied applied = n.machine->Apply(e);
+    if (n.machine->hash() != committed_[e.index].chain) {
+      return Violation("state machine of node " + std::to_string(n.id) + " diverged at " +
+                       std::to_string(e.index));
+    }
+    auto it = n.writes.find(e.index);
+    if (it == n.writes.end()) continue;
+    PendingWrite w = it->second;
+    n.writes.erase(it);
+    if (e.term != w.id.term) {
+      FinishOp(w.client, w.op, /*failed=*/true);  // another entry took the index
+      continue;
+    }
+    if (applied.op_id != op_meta_[w.op].op_id) {
+      return Violation("entry " + std::to_string(e.index) + " carries op " +
+                       std::to_string(applied.op_id) + ", proposed " +
+                       std::to_string(op_meta_[w.op].op_id));
+    }
+    RegisterOperation& op = history_[w.op];
+    if (op.call == RegisterCall::kCas) op.output = applied.cas_succeeded ? "ok" : "fail";
+    op.complete = ++clock_;
+    FinishOp(w.client, w.op, /*failed=*/false);
+  }
+  for (const ReadState& rs : rd.read_states) {
+    auto it = n.reads.find(rs.request_id);
+    if (it != n.reads.end()) it->second.index = rs.index;
+  }
+  CompleteReads(n);
+  n.core->Advance();
+  return Status::Ok();
+}
+
+void Simulator::CompleteReads(Node& n) {
+  for (auto it = n.reads.begin(); it != n.reads.end();) {
+    if (!it->second.index || *it->second.index > n.machine->applied_index()) {
+      ++it;
+      continue;
+    }
+    RegisterOperation& op = history_[it->second.op];
+    op.output = n.machine->value();
+    op.complete = ++clock_;
+    ++stats_.reads_completed;
+    FinishOp(it->second.client, it->second.op, /*failed=*/false);
+    it = n.reads.erase(it);
+  }
+}
+
+void Simulator::Tick() {
+  for (auto& [id, n] : nodes_) {
+    if (n->core) n->core->Tick();
+  }
+}
+
+Simulator::Node* Simulator::RandomLiveNode() {
+  std::vector<Node*> live;
+  for (auto& [id, n] : nodes_) {
+    if (n->core) live.push_back(n.get());
+  }
+  return live.empty() ? nullptr : live[Uniform(live.size())];
+}
+
+Simulator::Node* Simulator::CurrentLeader() {
+  Node* leader = nullptr;
+  for (auto& [id, n] : nodes_) {
+    if (n->core && n->core->role() == Role::kLeader &&
+        (leader == nullptr || n->core->term() > leader->core->term())) {
+      leader = n.get();
+    }
+  }
+  return leader;
+}
+
+void Simulator::FinishOp(int client, size_t op, bool failed) {
+  op_meta_[op].failed = failed;
+  if (!failed && history_[op].complete != RegisterOperation::kNever) ++stats_.ops_completed;
+  ClientState& c = clients_[client];
+  if (c.busy && c.op == op) c.busy = false;
+}
+
+void Simulator::ClientInvoke() {
+  std::vector<int> idle;
+  for (int c = 0; c < static_cast<int>(clients_.size()); ++c) {
+    if (!clients_[c].busy) idle.push_back(c);
+  }
+  if (idle.empty()) return;
+  int client = idle[Uniform(idle.size())];
+  // Like a real client, stick to the leader this client last found (it may have been deposed
+  // behind a partition without knowing) until it fails or times out; sometimes try anyone.
+  ClientState& c = clients_[client];
+  auto cached = nodes_.find(c.cached_leader);
+  Node* target = cached != nodes_.end() && cached->second->core ? cached->second.get() : nullptr;
+  if (target == nullptr) {
+    target = CurrentLeader();
+    c.cached_leader = target == nullptr ? kNoNode : target->id;
+  }
+  if (target == nullptr || Chance(50)) target = RandomLiveNode();
+  if (target == nullptr) return;
+
+  size_t op_index = history_.size();
+  RegisterOperation op;
+  op.client = client;
+  op.invoke = ++clock_;
+  uint64_t kind = Uniform(10);
+  op.call = kind < 4 ? RegisterCall::kRead : kind < 8 ? RegisterCall::kWrite : RegisterCall::kCas;
+  std::string fresh = "v" + std::to_string(op_index + 1);
+  if (op.call == RegisterCall::kWrite) op.arg1 = fresh;
+  if (op.call == RegisterCall::kCas) {
+    op.arg1 = target->machine->value();  // what the client last saw (possibly stale)
+    op.arg2 = fresh;
+  }
+  history_.push_back(op);
+  op_meta_.push_back(OpMeta{op_index + 1, false});
+
+  if (op.call == RegisterCall::kRead) {
+    uint64_t read_id = next_read_id_++;
+    if (!target->core->ReadIndex(read_id).ok()) {
+      op_meta_[op_index].failed = true;
+      c.cached_leader = kNoNode;  // redirected: look for the leader next time
+      return;
+    }
+    target->reads[read_id] = PendingRead{client, op_index, std::nullopt};
+  } else {
+    RegisterOp rop{op_index + 1,
+                   op.call == RegisterCall::kWrite ? RegisterOpKind::kWrite : RegisterOpKind::kCas,
+                   op.arg1, op.arg2};
+    Result<EntryId> id = target->core->Propose(EncodeRegisterOp(rop));
+    if (!id.ok()) {
+      op_meta_[op_index].failed = true;
+      c.cached_leader = kNoNode;
+      return;
+    }
+    auto existing = target->writes.find(id->index);
+    if (existing != target->writes.end()) {
+      // An older proposal of this node at the same index was truncated here, though another
+      // node may still commit it: its outcome is unknown.
+      FinishOp(existing->second.client, existing->second.op, /*failed=*/false);
+      target->writes.erase(existing);
+    }
+    target->writes[id->index] = PendingWrite{client, op_index, *id};
+  }
+  c.busy = true;
+  c.started_step = step_;
+  c.node = target->id;
+  c.op = op_index;
+}
+
+void Simulator::ExpireClients() {
+  for (int client = 0; client < static_cast<int>(clients_.size()); ++client) {
+    ClientState& c = clients_[client];
+    if (!c.busy || (clients_active_ && step_ - c.started_step < kClientTimeoutSteps)) continue;
+    // The client gives up: a read is abandoned; a write's outcome is resolved at the end from
+    // the committed log (see history()).
+    Node& n = *nodes_.at(c.node);
+    for (auto it = n.writes.begin(); it != n.writes.end(); ++it) {
+      if (it->second.op == c.op) {
+        n.writes.erase(it);
+        break;
+      }
+    }
+    for (auto it = n.reads.begin(); it != n.reads.end(); ++it) {
+      if (it->second.op == c.op) {
+        n.reads.erase(it);
+        break;
+      }
+    }
+    FinishOp(client, c.op, /*failed=*/history_[c.op].call == RegisterCall::kRead);
+    c.cached_leader = kNoNode;
+  }
+}
+
+void Simulator::Crash(Node& n) {
+  if (!n.core) return;
+  ++stats_.crashes;
+  n.core.reset();
+  n.machine.reset();
+  for (auto& [index, w] : n.writes) FinishOp(w.client, w.op, /*failed=*/false);
+  for (auto& [id, r] : n.reads) FinishOp(r.client, r.op, /*failed=*/true);
+  n.writes.clear();
+  n.reads.clear();
+}
+
+Status Simulator::Restart(Node& n) { return StartCore(n); }
+
+void Simulator::Partition() {
+  std::vector<NodeId> ids;
+  for (const auto& [id, n] : nodes_) ids.push_back(id);
+  std::vector<int> side(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) side[i] = static_cast<int>(Uniform(2));
+  cut_.clear();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (side[i] != side[j]) cut_.insert({ids[i], ids[j]});
+    }
+  }
+  ++stats_.partitions;
+}
+
+void Simulator::TakeSnapshot() {
+  Node* n = RandomLiveNode();
+  if (n == nullptr) return;
+  Index applied = n->machine->applied_index();
+  if (applied <= n->disk.LatestSnapshotMeta().index) return;
+  Status s = n->disk.CreateSnapshot(applied, n->machine->config(), n->machine->Encode());
+  if (s.ok()) {
+    Index keep = Uniform(4);
+    Index compact = applied > keep ? applied - keep : 0;
+    if (compact + 1 > n->disk.FirstIndex()) s = n->disk.Compact(compact);
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "snapshot on node %llu: %s\n", static_cast<unsigned long long>(n->id),
+                 s.ToString().c_str());
+    std::abort();
+  }
+  ++stats_.snapshots_taken;
+}
+
+void Simulator::ChangeMembership() {
+  Node* leader = CurrentLeader();
+  if (leader == nullptr) return;
+  Configuration config = leader->core->GetStatus().config;
+  int size = static_cast<int>(config.voters.size());
+  int low = std::max(2, options_.members - 1);
+  int high = options_.members + 1;
+  bool add = size < high && (size <= low || Chance(500));
+  if (add) {
+    if (nodes_.size() >= static_cast<size_t>(options_.members + 8)) return;
+    NodeId id = next_node_id_++;
+    AddNode(id, /*founding=*/false);
+    if (!leader->core->ProposeConfChange(ConfChange{ConfChangeType::kAddVoter, id}).ok()) {
+      nodes_.erase(id);  // never reachable: nobody knows it
+    }
+  } else if (size > low) {
+    NodeId victim = config.voters[Uniform(config.voters.size())];
+    leader->core->ProposeConfChange(ConfChange{ConfChangeType::kRemoveVoter, victim})
+        .status()
+        .IgnoreError();
+  }
+}
+
+void Simulator::Transfer() {
+  Node* leader = CurrentLeader();
+  if (leader == nullptr) return;
+  Configuration config = leader->core->GetStatus().config;
+  if (config.voters.size() < 2) return;
+  NodeId target = config.voters[Uniform(config.voters.size())];
+  if (target == leader->id) return;
+  if (leader->core->TransferLeader(target).ok()) ++stats_.transfers;
+}
+
+std::string Simulator::StatsLine() const {
+  std::ostringstream os;
+  os << "committed=" << stats_.committed_entries << " max_term=" << stats_.max_term
+     << " leaders=" << stats_.leaders_elected << " conf_changes=" << stats_.conf_changes_committed
+     << " crashes=" << stats_.crashes << " (mid-ready " << stats_.crashes_mid_ready << ")"
+     << " partitions=" << stats_.partitions << " delivered=" << stats_.messages_delivered
+     << " dropped=" << stats_.messages_dropped << " duplicated=" << stats_.messages_duplicated
+     << " snapshots=" << stats_.snapshots_taken << "/" << stats_.snapshots_installed
+     << " transfers=" << stats_.transfers << " ops=" << stats_.ops_completed
+     << " reads=" << stats_.reads_completed << " unknown=" << stats_.ops_unknown
+     << " liveness_ticks=" << stats_.liveness_ticks << " check_quorum=" << check_quorum_
+     << " pre_vote=" << pre_vote_ << " window=" << inflight_window_
+     << " message_bytes=" << bytes_per_message_;
+  return os.str();
+}
+
+}  // namespace curve::raft::testing
