@@ -11,7 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
@@ -98,6 +101,33 @@ void RunSeeds(int members) {
 }
 
 TEST(RaftSimulationTest, ThreeMembers) { RunSeeds(3); }
+
+// A driver that sends votes and acknowledgements before its disk write completes loses promises
+// on a crash. The simulation must notice: either a safety check reports it, or the core itself
+// aborts on the broken invariant it then meets. Runs in a child process (death test).
+TEST(RaftSimulationDeathTest, NegativeControlCatchesAcknowledgingBeforePersisting) {
+  auto caught = [](int status) {
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 3) ||
+           (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+  };
+  EXPECT_EXIT(
+      {
+        for (uint64_t seed = 1; seed <= 200; ++seed) {
+          SimOptions options;
+          options.seed = seed;
+          options.members = 3;
+          options.unsafe_send_before_persist = true;
+          Simulator sim(options);
+          Status s = sim.Run();
+          if (!s.ok()) {
+            std::fprintf(stderr, "caught: %s\n", s.message().c_str());
+            std::_Exit(3);
+          }
+        }
+        std::_Exit(0);
+      },
+      caught, "");
+}
 
 TEST(RaftSimulationTest, FiveMembers) { RunSeeds(5); }
 

@@ -186,7 +186,7 @@ Status Simulator::Step() {
       {kTick, static_cast<int>(250 * kMaxBacklog / std::max(kMaxBacklog, network_.size()))},
       {kClient, clients_active_ ? options_.client_weight * 10 : 0},
       {kTransfer, 20},
-      {kNoise, 300},
+      {kNoise, options_.noise_weight},
   };
   if (storm) {
     table.insert(table.end(), {{kCrash, 12}, {kPartition, 12}, {kIsolate, 12}, {kCampaign, 10}});
@@ -338,7 +338,14 @@ Status Simulator::DeliverOne() {
 Status Simulator::HandleReady(Node& n) {
   Ready rd = n.core->GetReady();
   for (Message& m : rd.messages) network_.push_back(Envelope{std::move(m), n.incarnation, true});
-  if (storm_ && faults_active_ && options_.faults && Chance(4)) {
+  if (options_.unsafe_send_before_persist) {
+    for (Message& m : rd.messages_after_persist) {
+      network_.push_back(Envelope{std::move(m), n.incarnation, true});
+    }
+    rd.messages_after_persist.clear();
+  }
+  int crash_per_mille = options_.unsafe_send_before_persist ? 50 : 4;
+  if (storm_ && faults_active_ && options_.faults && Chance(crash_per_mille)) {
     // Power fails after the early messages left, before anything reached the disk.
     ++stats_.crashes_mid_ready;
     Crash(n);
@@ -495,6 +502,12 @@ void Simulator::ClientInvoke() {
   history_.push_back(op);
   op_meta_.push_back(OpMeta{op_index + 1, false});
 
+  if (op.call == RegisterCall::kRead && options_.unsafe_local_reads) {
+    history_[op_index].output = target->machine->value();
+    history_[op_index].complete = ++clock_;
+    ++stats_.reads_completed;
+    return;
+  }
   if (op.call == RegisterCall::kRead) {
     uint64_t read_id = next_read_id_++;
     if (!target->core->ReadIndex(read_id).ok()) {

@@ -54,8 +54,16 @@ struct SimOptions {
   bool faults = true;              // crashes, partitions, loss, duplication
   bool membership_changes = true;  // add, remove (a replace is an add then a remove)
   bool snapshots = true;
+  // Weight (per 10,000) of background proposals on any node that believes it leads.
+  int noise_weight = 300;
   // Ticks the final, fault-free phase may take to converge.
   int liveness_ticks = 600;
+
+  // Negative controls: deliberately broken drivers the checks must catch.
+  // Reads are answered from the contacted node's state machine, without ReadIndex.
+  bool unsafe_local_reads = false;
+  // Every message leaves before the Ready is persisted (and crashes in between are frequent).
+  bool unsafe_send_before_persist = false;
 };
 
 struct SimStats {
