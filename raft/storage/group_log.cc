@@ -120,13 +120,11 @@ SnapshotMeta GroupLog::LatestSnapshotMeta() const {
 }
 
 Result<Snapshot> GroupLog::LatestSnapshot() const {
-  SnapshotRef ref;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ref = state_.snapshot;
-  }
-  CURVE_ASSIGN_OR_RETURN(std::string data, snapshots_->Read(id_, ref));
-  return Snapshot{ref.meta, std::move(data)};
+  // Under the lock: the payload file of a superseded snapshot is deleted only after the writer
+  // has applied the newer one, which needs this lock.
+  std::lock_guard<std::mutex> lock(mu_);
+  CURVE_ASSIGN_OR_RETURN(std::string data, snapshots_->Read(id_, state_.snapshot));
+  return Snapshot{state_.snapshot.meta, std::move(data)};
 }
 
 bool GroupLog::HasRecords() const {
