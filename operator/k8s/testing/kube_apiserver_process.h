@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "common/testing/etcd_process.h"
+#include "common/testing/subprocess.h"
+#include "operator/k8s/kube_config.h"
+
+namespace curve::k8s::testing {
+
+// A real kube-apiserver for integration tests, on a free loopback port with a real etcd
+// (EtcdProcess) as storage. Certificates (a CA, the serving certificate, an admin client
+// certificate in system:masters) and a service-account key pair are made with the openssl CLI
+// in a temporary directory; authorization is RBAC. Its log is <dir>/kube-apiserver.log.
+class KubeApiserverProcess {
+ public:
+  // The directory holding kube-apiserver: $CURVE_K8S_BIN_DIR, else what
+  // `scripts/go-tools.sh path k8s` prints. NotFound when the binary is not there (the caller
+  // decides whether to skip).
+  static Result<std::string> FindBinaries();
+
+  // Starts etcd and the API server and waits until /readyz answers ok (up to 60 s).
+  static Result<std::unique_ptr<KubeApiserverProcess>> Start();
+  ~KubeApiserverProcess();
+
+  // The admin's config (client certificate, the CA); also written as kubeconfig_path().
+  const KubeConfig& admin_config() const { return admin_; }
+  const std::string& kubeconfig_path() const { return kubeconfig_path_; }
+  std::string server() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_.path(); }
+  curve::testing::EtcdProcess& etcd() { return *etcd_; }
+
+  // Compacts etcd's history up to now, as the API server does periodically: watches from an
+  // older resourceVersion are then answered with 410 Gone.
+  Status CompactStorage();
+
+ private:
+  KubeApiserverProcess() = default;
+  Status MakeCertificates();
+  // Advances etcd's revision before the API server starts, so its watch caches begin above
+  // small resourceVersions and a watch from "1" is answered with 410 Gone.
+  Status PadStorage();
+  Status Launch(const std::string& binary);
+
+  curve::testing::TempDir dir_;
+  int port_ = 0;
+  KubeConfig admin_;
+  std::string kubeconfig_path_;
+  std::unique_ptr<curve::testing::EtcdProcess> etcd_;
+  std::unique_ptr<curve::testing::Subprocess> process_;
+};
+
+}  // namespace curve::k8s::testing
