@@ -61,6 +61,7 @@ Status EventRecorder::Record(const Json& object, std::string_view type, std::str
   auto created = client_->Create(resources::kEvents, ns, event);
   if (!created.ok()) return created.status().WithContext("record event " + std::string(reason));
   lock.lock();
+  if (recorded_.size() >= 4096) recorded_.clear();  // bounded: old events only lose aggregation
   recorded_[key] = {ns, name, 1};
   return Status::Ok();
 }
