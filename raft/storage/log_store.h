@@ -64,13 +64,13 @@
 namespace curve::raft {
 
 struct LogStoreOptions {
-  std::string dir;                           // created if missing
-  FileSystem* fs = nullptr;                  // nullptr: PosixFileSystem::Default()
-  bool sync = true;                          // fdatasync each round before acknowledging it
-  uint64_t segment_bytes = 64 << 20;         // roll over once a segment would exceed this
-  uint64_t max_round_bytes = 8 << 20;        // cap on the batches coalesced into one write
-  uint64_t max_segments = 16;                // beyond this, live records are copied forward
-  uint64_t cache_bytes_per_group = 1 << 20;  // EntryCache capacity of each group
+  std::string dir;                             // created if missing
+  FileSystem* fs = nullptr;                    // nullptr: PosixFileSystem::Default()
+  bool sync = true;                            // fdatasync each round before acknowledging it
+  uint64_t segment_bytes = 64 << 20;           // roll over once a segment would exceed this
+  uint64_t max_round_bytes = 8 << 20;          // cap on the batches coalesced into one write
+  uint64_t max_segments = 16;                  // beyond this, live records are copied forward
+  uint64_t cache_bytes_per_group = 256 << 10;  // EntryCache capacity of each group
   // Test hook: called on the enqueuing thread after a batch joined the queue.
   std::function<void()> on_enqueue;
 };

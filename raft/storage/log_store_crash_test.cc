@@ -2,7 +2,7 @@
 // many groups with power cuts and I/O errors at random points, plus targeted damage (torn tail,
 // corrupt middle segment, missing segment, damaged payload).
 //
-// Environment: CURVE_STORAGE_CRASH_SEEDS (default 60) seeds starting at
+// Environment: CURVE_STORAGE_CRASH_SEEDS (default 200) seeds starting at
 // CURVE_STORAGE_CRASH_FIRST_SEED (default 1). A failure prints its seed; odd seeds are fully
 // deterministic (one batch per group commit), even seeds also issue bursts of asynchronous
 // writes whose grouping into commits depends on thread timing.
@@ -14,6 +14,7 @@
 #include <latch>
 #include <random>
 
+#include "common/logging.h"
 #include "raft/core/configuration.h"
 #include "raft/storage/log_store.h"
 #include "raft/storage/testing/fault_injection_file_system.h"
@@ -253,8 +254,11 @@ std::string RunSeed(uint64_t seed, int cycles, int steps, CrashStats* stats) {
 }
 
 TEST(LogStoreCrashTest, RandomWorkloadsSurviveCrashesAtRandomPoints) {
+  curve::log::LogOptions quiet;  // thousands of recoveries, each logging what it repaired
+  quiet.level = "error";
+  ASSERT_TRUE(curve::log::Init(quiet).ok());
   uint64_t first = EnvOr("CURVE_STORAGE_CRASH_FIRST_SEED", 1);
-  uint64_t seeds = EnvOr("CURVE_STORAGE_CRASH_SEEDS", 60);
+  uint64_t seeds = EnvOr("CURVE_STORAGE_CRASH_SEEDS", 200);
   CrashStats stats;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     std::string failure = RunSeed(seed, 6, 40, &stats);
@@ -271,6 +275,7 @@ TEST(LogStoreCrashTest, RandomWorkloadsSurviveCrashesAtRandomPoints) {
   EXPECT_GT(stats.power_cuts, seeds);
   EXPECT_GT(stats.unacknowledged_recovered, 0u);
   EXPECT_GT(stats.relocated_bytes, 0u);
+  ASSERT_TRUE(curve::log::Init(curve::log::LogOptions{}).ok());
 }
 
 // ---- Targeted damage. ----
