@@ -137,6 +137,18 @@ Status Simulator::Step() {
     phase_end_ = step_ + 500 + Uniform(2500);
   }
   bool storm = storm_ && faults_active_ && options_.faults;
+  for (auto it = power_loss_.begin(); it != power_loss_.end();) {
+    if (it->second.step > step_) {
+      ++it;
+      continue;
+    }
+    Node& n = *nodes_.at(it->first);
+    if (n.core && n.incarnation == it->second.incarnation && faults_active_) {
+      ++stats_.crashes_mid_ready;
+      Crash(n);
+    }
+    it = power_loss_.erase(it);
+  }
   // Targeted chaos: a leader doomed at its election fails a few steps later, mid-replication.
   for (auto it = doomed_.begin(); it != doomed_.end();) {
     if (it->second > step_) {
@@ -146,7 +158,7 @@ Status Simulator::Step() {
     Node& n = *nodes_.at(it->first);
     if (n.core && n.core->role() == Role::kLeader && faults_active_) {
       if (Chance(500)) {
-        Crash(n);
+        crash_in_ready_.insert(n.id);
       } else {
         for (const auto& [other, unused] : nodes_) {
           if (other != n.id) {
@@ -189,7 +201,8 @@ Status Simulator::Step() {
       {kNoise, options_.noise_weight},
   };
   if (storm) {
-    table.insert(table.end(), {{kCrash, 12}, {kPartition, 12}, {kIsolate, 12}, {kCampaign, 10}});
+    // Forced campaigns stand for timers firing early (clock skew).
+    table.insert(table.end(), {{kCrash, 12}, {kPartition, 12}, {kIsolate, 12}, {kCampaign, 30}});
   }
   if (faults_active_ && options_.faults) {
     table.insert(table.end(), {{kRestart, 25 * down}, {kHeal, cut_.empty() ? 0 : 10}});
@@ -214,7 +227,10 @@ Status Simulator::Step() {
     case kReady: {
       std::vector<Node*> ready;
       for (auto& [id, n] : nodes_) {
-        if (n->core && n->core->HasReady()) ready.push_back(n.get());
+        bool write_done = n->writing && n->write_done_step <= step_;
+        if (n->core && (write_done || (!n->writing && n->core->HasReady()))) {
+          ready.push_back(n.get());
+        }
       }
       if (ready.empty()) return DeliverOne();
       return HandleReady(*ready[Uniform(ready.size())]);
@@ -226,7 +242,15 @@ Status Simulator::Step() {
       ClientInvoke();
       return Status::Ok();
     case kCrash:
-      if (Node* n = RandomLiveNode()) Crash(*n);
+      // Half the crashes strike inside the node's next Ready, after its early messages left and
+      // before its disk write: the moment that tests what may be sent before persisting.
+      if (Node* n = RandomLiveNode()) {
+        if (Chance(500)) {
+          crash_in_ready_.insert(n->id);
+        } else {
+          Crash(*n);
+        }
+      }
       return Status::Ok();
     case kRestart: {
       std::vector<Node*> down;
@@ -336,8 +360,11 @@ Status Simulator::DeliverOne() {
 }
 
 Status Simulator::HandleReady(Node& n) {
-  Ready rd = n.core->GetReady();
+  if (n.writing) return FinishReady(n);
+  n.writing = n.core->GetReady();
+  Ready& rd = *n.writing;
   for (Message& m : rd.messages) network_.push_back(Envelope{std::move(m), n.incarnation, true});
+  rd.messages.clear();
   if (options_.unsafe_send_before_persist) {
     for (Message& m : rd.messages_after_persist) {
       network_.push_back(Envelope{std::move(m), n.incarnation, true});
@@ -345,12 +372,30 @@ Status Simulator::HandleReady(Node& n) {
     rd.messages_after_persist.clear();
   }
   int crash_per_mille = options_.unsafe_send_before_persist ? 50 : 4;
-  if (storm_ && faults_active_ && options_.faults && Chance(crash_per_mille)) {
+  bool crash_now = crash_in_ready_.erase(n.id) > 0 && faults_active_;
+  if (crash_now || (storm_ && faults_active_ && options_.faults && Chance(crash_per_mille))) {
     // Power fails after the early messages left, before anything reached the disk.
     ++stats_.crashes_mid_ready;
     Crash(n);
     return Status::Ok();
   }
+  // Often the disk write stays in flight for a while (fsync latency): the node keeps
+  // receiving messages, ticks and proposals meanwhile (allowed between GetReady and Advance),
+  // and during storms it sometimes loses power before the write completes.
+  if (faults_active_ && Chance(300)) {
+    uint64_t latency = 1 + Uniform(60);
+    n.write_done_step = step_ + latency;
+    if (storm_ && options_.faults && Chance(20)) {
+      power_loss_[n.id] = PowerLoss{step_ + Uniform(latency), n.incarnation};
+    }
+    return Status::Ok();
+  }
+  return FinishReady(n);
+}
+
+Status Simulator::FinishReady(Node& n) {
+  Ready rd = std::move(*n.writing);
+  n.writing.reset();
   if (rd.snapshot) {
     Status s = n.disk.ApplySnapshot(*rd.snapshot);
     if (!s.ok()) return Violation("persisting a snapshot: " + s.ToString());
@@ -569,6 +614,7 @@ void Simulator::Crash(Node& n) {
   if (!n.core) return;
   ++stats_.crashes;
   n.core.reset();
+  n.writing.reset();  // the write in flight is lost
   n.machine.reset();
   for (auto& [index, w] : n.writes) FinishOp(w.client, w.op, /*failed=*/false);
   for (auto& [id, r] : n.reads) FinishOp(r.client, r.op, /*failed=*/true);

@@ -123,6 +123,8 @@ class Simulator {
     NodeId id = kNoNode;
     MemoryLog disk;
     std::unique_ptr<RaftCore> core;  // null while down
+    std::optional<Ready> writing;    // a Ready whose disk write is in flight...
+    uint64_t write_done_step = 0;    // ...until this step
     std::optional<RegisterMachine> machine;
     uint64_t incarnation = 0;
     Index recorded_commit = 0;  // commit index already folded into the global log
@@ -151,7 +153,10 @@ class Simulator {
   // simulator.cc: events.
   Status Step();
   Status DeliverOne();
+  // Starts a Ready (sends its early messages; the disk write may stay in flight) or finishes
+  // the one in flight (persist, late messages, apply, Advance).
   Status HandleReady(Node& n);
+  Status FinishReady(Node& n);
   void Tick();
   void ClientInvoke();
   void Crash(Node& n);
@@ -201,6 +206,12 @@ class Simulator {
   std::vector<Envelope> network_;
   std::set<std::pair<NodeId, NodeId>> cut_;
   std::map<NodeId, uint64_t> doomed_;  // leaders to crash or isolate at the given step
+  std::set<NodeId> crash_in_ready_;    // crash inside the node's next Ready
+  struct PowerLoss {
+    uint64_t step = 0;
+    uint64_t incarnation = 0;
+  };
+  std::map<NodeId, PowerLoss> power_loss_;  // crash while a disk write is in flight
 
   // Global knowledge for the checks.
   std::map<Term, NodeId> leader_of_term_;

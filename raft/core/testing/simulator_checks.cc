@@ -156,7 +156,7 @@ Status Simulator::Quiesce() {
   for (int i = 0; i < 200000; ++i) {
     bool busy = false;
     for (auto& [id, n] : nodes_) {
-      while (n->core && n->core->HasReady()) {
+      while (n->core && (n->writing || n->core->HasReady())) {
         CURVE_RETURN_IF_ERROR(HandleReady(*n));
         busy = true;
       }
