@@ -1,0 +1,174 @@
+#include "services/attach/attach_daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <optional>
+
+#include "common/logging.h"
+#include "services/attach/attach_state.h"
+#include "services/attach/fuse_volume_server.h"
+#include "services/attach/loop_device.h"
+#include "services/attach/volume_backend.h"
+
+namespace curve::attach {
+namespace {
+
+void Report(int* ready_fd, const std::string& line) {
+  if (*ready_fd < 0) return;
+  std::string text = line + "\n";
+  ssize_t ignored = ::write(*ready_fd, text.data(), text.size());
+  (void)ignored;
+  ::close(*ready_fd);
+  *ready_fd = -1;
+}
+
+// Detaches from the caller's session; the caller (the first process) exits at once.
+void Daemonize(const std::string& log_file) {
+  if (::fork() > 0) ::_exit(0);
+  ::setsid();
+  if (::fork() > 0) ::_exit(0);
+  ::umask(022);
+  if (::chdir("/") != 0) ::_exit(1);
+  int null_fd = ::open("/dev/null", O_RDWR);
+  int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ::dup2(null_fd, STDIN_FILENO);
+  ::dup2(null_fd, STDOUT_FILENO);
+  ::dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO);
+  if (null_fd > STDERR_FILENO) ::close(null_fd);
+  if (log_fd > STDERR_FILENO) ::close(log_fd);
+}
+
+}  // namespace
+
+Result<AttachDaemonOptions> ParseAttachDaemonFlags(const std::vector<std::string>& args) {
+  AttachDaemonOptions options;
+  for (const auto& arg : args) {
+    auto value = [&](std::string_view flag) -> std::optional<std::string> {
+      if (arg.rfind(flag, 0) == 0 && arg.size() > flag.size() && arg[flag.size()] == '=') {
+        return arg.substr(flag.size() + 1);
+      }
+      return std::nullopt;
+    };
+    auto number = [&](const std::string& text, auto* out) {
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+      return ec == std::errc() && ptr == text.data() + text.size();
+    };
+    if (auto v = value("--volume")) {
+      options.volume = *v;
+    } else if (auto v = value("--backend")) {
+      options.backend = *v;
+    } else if (auto v = value("--runtime-dir")) {
+      options.runtime_dir = *v;
+    } else if (arg == "--foreground") {
+      options.foreground = true;
+    } else if (auto v = value("--ready-fd")) {
+      if (!number(*v, &options.ready_fd)) return InvalidArgumentError("--ready-fd: not a number");
+    } else if (auto v = value("--block-size")) {
+      if (!number(*v, &options.block_size) ||
+          (options.block_size != 512 && options.block_size != 4096)) {
+        return InvalidArgumentError("--block-size: expected 512 or 4096");
+      }
+    } else {
+      return InvalidArgumentError("unknown flag '" + arg +
+                                  "'; usage: curve-attachd --volume=NAME --backend=file:/path "
+                                  "[--runtime-dir=DIR] [--foreground] [--ready-fd=N]");
+    }
+  }
+  if (options.volume.empty() || options.backend.empty()) {
+    return InvalidArgumentError("--volume and --backend are required");
+  }
+  return options;
+}
+
+int RunAttachDaemon(const AttachDaemonOptions& options) {
+  AttachPaths paths(options.runtime_dir, options.volume);
+  int ready_fd = options.ready_fd;
+  std::error_code ec;
+  // A mount left by a daemon that was killed answers ENOTCONN until it is unmounted.
+  ::umount2(paths.mount_dir().c_str(), MNT_DETACH);
+  std::filesystem::create_directories(paths.mount_dir(), ec);
+  if (ec) {
+    Report(&ready_fd, "error cannot create " + paths.mount_dir() + ": " + ec.message());
+    return 1;
+  }
+  if (!options.foreground) Daemonize(paths.log_file());
+  log::LogOptions log_options;
+  log_options.file = options.foreground ? "" : paths.log_file();
+  if (!log::Init(log_options).ok()) log::Init(log::LogOptions{}).IgnoreError();
+  auto logger = log::Get("attach");
+
+  // Signals are taken synchronously by this thread; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto fail = [&](const Status& status) {
+    logger->error("op=Attach volume={} err=\"{}\"", options.volume, status.ToString());
+    Report(&ready_fd, "error " + status.ToString());
+    return 1;
+  };
+  auto backend = OpenVolumeBackend(options.backend);
+  if (!backend.ok()) return fail(backend.status());
+  FuseVolumeServerOptions fuse_options;
+  fuse_options.fs_name = "curve-attach:" + AttachPaths::Escape(options.volume);
+  fuse_options.max_threads = options.fuse_threads;
+  auto server = FuseVolumeServer::Start(backend->get(), paths.mount_dir(), fuse_options);
+  if (!server.ok()) return fail(server.status());
+  auto loop = AttachLoop((*server)->file_path(), options.block_size, /*direct_io=*/true);
+  if (!loop.ok()) {
+    (*server)->Stop();
+    return fail(loop.status());
+  }
+  AttachState state;
+  state.volume = options.volume;
+  state.backend = options.backend;
+  state.pid = ::getpid();
+  state.fuse_mount = paths.mount_dir();
+  state.file = (*server)->file_path();
+  state.device = loop->device;
+  state.direct_io = loop->direct_io;
+  state.log_file = options.foreground ? "" : paths.log_file();
+  Status written = WriteAttachState(paths.state_file(), state);
+  if (!written.ok()) {
+    DetachLoop(loop->device).IgnoreError();
+    (*server)->Stop();
+    return fail(written);
+  }
+  logger->info("op=Attach volume={} backend={} device={} direct_io={} size={}", options.volume,
+               options.backend, loop->device, loop->direct_io, (*backend)->Size());
+  if (!loop->direct_io) {
+    logger->warn("op=Attach volume={} msg=\"kernel refused direct IO on the loop device\"",
+                 options.volume);
+  }
+  Report(&ready_fd, "ready " + loop->device);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  logger->info("op=Detach volume={} device={} signal={}", options.volume, loop->device, signal);
+  int code = 0;
+  Status detached = DetachLoop(loop->device);
+  if (!detached.ok()) {
+    logger->error("op=Detach volume={} err=\"{}\"", options.volume, detached.ToString());
+    code = 1;
+  }
+  Status flushed = (*backend)->Flush();
+  if (!flushed.ok()) {
+    logger->error("op=Detach volume={} err=\"{}\"", options.volume, flushed.ToString());
+    code = 1;
+  }
+  (*server)->Stop();
+  std::filesystem::remove(paths.state_file(), ec);
+  logger->info("op=Detach volume={} result={}", options.volume, code == 0 ? "ok" : "error");
+  return code;
+}
+
+}  // namespace curve::attach

@@ -1,0 +1,35 @@
+#pragma once
+
+// The curve-attachd daemon: serves one volume as <runtime>/<volume>/mnt/volume through FUSE,
+// binds a loop device (direct IO) over that file, records itself in state.json and runs until
+// SIGTERM or SIGINT, then detaches the loop device, unmounts and removes the record.
+//
+// Unless `foreground`, it detaches from its caller first (fork, setsid, fork) and logs to
+// <runtime>/<volume>/attachd.log. When `ready_fd` is set it writes one line there and closes it:
+// "ready /dev/loopN" once the device works, or "error <status>" if start-up failed.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace curve::attach {
+
+struct AttachDaemonOptions {
+  std::string volume;
+  std::string backend;  // "file:/path"
+  std::string runtime_dir = "/run/curve/attach";
+  bool foreground = false;
+  int ready_fd = -1;
+  uint32_t block_size = 4096;  // the loop device's logical block size
+  int fuse_threads = 8;
+};
+
+// Parses --volume=, --backend=, --runtime-dir=, --foreground, --ready-fd=, --block-size=.
+Result<AttachDaemonOptions> ParseAttachDaemonFlags(const std::vector<std::string>& args);
+
+// Runs the daemon; returns the process exit code.
+int RunAttachDaemon(const AttachDaemonOptions& options);
+
+}  // namespace curve::attach

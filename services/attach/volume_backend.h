@@ -1,0 +1,43 @@
+#pragma once
+
+// VolumeBackend: the block storage behind an attached volume. FileVolumeBackend (a local file)
+// serves tests and development; libcurve implements it for Curve volumes.
+//
+// Contract: Read and Write take any offset and length inside [0, Size()); a range beyond the end
+// is OUT_OF_RANGE. Write data is durable once a later Flush returns OK. Implementations must be
+// thread-safe: the FUSE server calls them from several threads at once.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace curve::attach {
+
+class VolumeBackend {
+ public:
+  virtual ~VolumeBackend() = default;
+
+  // The volume size in bytes; fixed while attached.
+  virtual uint64_t Size() const = 0;
+
+  // Reads exactly `length` bytes at `offset` into `out`.
+  virtual Status Read(uint64_t offset, size_t length, char* out) = 0;
+
+  // Writes `length` bytes from `data` at `offset`.
+  virtual Status Write(uint64_t offset, size_t length, const char* data) = 0;
+
+  // Makes every completed Write durable.
+  virtual Status Flush() = 0;
+
+  // "file:/path" (or later "curve:/volume"), for logs and the state record.
+  virtual std::string Describe() const = 0;
+};
+
+// Opens the backend named by `spec`: "file:/abs/path" opens a FileVolumeBackend. INVALID_ARGUMENT
+// names the accepted forms for anything else.
+Result<std::unique_ptr<VolumeBackend>> OpenVolumeBackend(const std::string& spec);
+
+}  // namespace curve::attach
