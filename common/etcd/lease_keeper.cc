@@ -90,12 +90,14 @@ void LeaseKeeper::Run() {
     }
   }
   log::Get("etcd")->error("op=lease_keepalive lease={} lost: {}", lease_.id, failure.ToString());
+  // The callback runs before lost() turns true, so a caller that saw the loss also sees what
+  // the callback did.
+  if (on_lost_) on_lost_(failure);
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->lost = true;
   }
   state_->cv.notify_all();
-  if (on_lost_) on_lost_(failure);
 }
 
 }  // namespace curve::etcd
