@@ -32,6 +32,7 @@ struct ChunkStore::Chunk {
   Status broken;  // DATA_LOSS when the file is corrupt
 
   std::mutex mu;
+  bool created = true;         // false while being created (or after that failed), guarded by mu
   uint64_t sequence = 0;       // guarded by mu
   std::shared_ptr<File> file;  // opened on first use, guarded by mu
 };
@@ -169,17 +170,27 @@ Status ChunkStore::WriteHeader(File* file, const ChunkHeader& header) {
 }
 
 Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::FindOrCreate(ChunkId id, uint64_t sequence) {
-  std::lock_guard lock(mu_);
-  auto it = chunks_.find(id);
-  if (it != chunks_.end()) {
-    if (!it->second->broken.ok()) return it->second->broken;
-    return it->second;
-  }
-  std::string path = ChunkPath(id);
-  std::string taking = path + std::string(kTakingSuffix);
-  CURVE_RETURN_IF_ERROR(pool_->TakeTo(taking));
   auto chunk = std::make_shared<Chunk>();
+  // Held while the file is taken and initialised, so IO on this chunk waits in FileOf while the
+  // store lock is free for every other chunk.
+  std::unique_lock creating(chunk->mu);
+  {
+    std::lock_guard lock(mu_);
+    auto it = chunks_.find(id);
+    if (it != chunks_.end()) {
+      if (!it->second->broken.ok()) return it->second->broken;
+      return it->second;
+    }
+    chunk->id = id;
+    chunk->path = ChunkPath(id);
+    chunk->created = false;
+    chunks_[id] = chunk;
+  }
+  std::string taking = chunk->path + std::string(kTakingSuffix);
+  bool taken = false;
   Status status = [&]() -> Status {
+    CURVE_RETURN_IF_ERROR(pool_->TakeTo(taking));
+    taken = true;
     CURVE_ASSIGN_OR_RETURN(auto file, fs_->Open(taking, FileOptions()));
     CURVE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
     if (size != pool_->file_size()) {
@@ -192,25 +203,29 @@ Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::FindOrCreate(ChunkId id, 
     header.chunk_size = pool_->chunk_size();
     header.page_size = pool_->meta_page_size();
     CURVE_RETURN_IF_ERROR(WriteHeader(file.get(), header));
-    CURVE_RETURN_IF_ERROR(fs_->Rename(taking, path));
+    CURVE_RETURN_IF_ERROR(fs_->Rename(taking, chunk->path));
     CURVE_RETURN_IF_ERROR(fs_->SyncDir(chunk_dir_));
-    chunk->id = id;
-    chunk->path = path;
     chunk->sequence = sequence;
     chunk->file = std::move(file);
     return Status::Ok();
   }();
   if (!status.ok()) {
     // Best effort; a file left behind as .taking is returned by the next Open.
-    if (fs_->Exists(taking)) pool_->Return(taking).IgnoreError();
+    if (taken && fs_->Exists(taking)) pool_->Return(taking).IgnoreError();
+    std::lock_guard lock(mu_);
+    chunks_.erase(id);
     return status.WithContext("create chunk " + std::to_string(id));
   }
-  chunks_[id] = chunk;
+  chunk->created = true;
   return chunk;
 }
 
 Result<std::shared_ptr<File>> ChunkStore::FileOf(Chunk& chunk) {
   std::lock_guard lock(chunk.mu);
+  if (!chunk.created) {
+    return NotFoundError("chunk " + std::to_string(chunk.id) + " does not exist (its creation " +
+                         "failed)");
+  }
   if (!chunk.file) {
     auto file = fs_->Open(chunk.path, FileOptions());
     if (!file.ok()) {
@@ -292,6 +307,7 @@ Status ChunkStore::Delete(ChunkId id) {
 Result<ChunkInfo> ChunkStore::GetInfo(ChunkId id) {
   CURVE_ASSIGN_OR_RETURN(auto chunk, Find(id));
   std::lock_guard lock(chunk->mu);
+  if (!chunk->created) return NotFoundError("chunk " + std::to_string(id) + " does not exist");
   return ChunkInfo{id, chunk_size(), chunk->sequence, chunk->path};
 }
 
@@ -307,6 +323,7 @@ std::vector<ChunkInfo> ChunkStore::ListChunks() const {
   infos.reserve(chunks.size());
   for (const auto& chunk : chunks) {
     std::lock_guard lock(chunk->mu);
+    if (!chunk->created) continue;
     infos.push_back(ChunkInfo{chunk->id, chunk_size(), chunk->sequence, chunk->path});
   }
   return infos;

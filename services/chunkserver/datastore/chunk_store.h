@@ -18,8 +18,9 @@
 // sequence older than the chunk's → FAILED_PRECONDITION.
 //
 // Thread-safety: all methods are thread-safe. Reads and writes of distinct chunks proceed in
-// parallel (positional IO, no lock held). Callers order the operations on one chunk (the raft
-// apply loop of its copyset does); a Delete racing a Write of the same chunk is not defined.
+// parallel (positional IO, no lock held), also while another chunk is being created. Callers order
+// the operations on one chunk (the raft apply loop of its copyset does); a Delete racing a Write of
+// the same chunk is not defined.
 
 #include <cstdint>
 #include <map>

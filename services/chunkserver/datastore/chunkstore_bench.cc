@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/logging.h"
 #include "services/chunkserver/datastore/aligned_buffer.h"
 #include "services/chunkserver/datastore/chunk_store.h"
 #include "services/chunkserver/datastore/posix_file_system.h"
@@ -85,6 +86,9 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
+  log::LogOptions log_options;
+  log_options.level = "warn";
+  log::Init(log_options).IgnoreError();
   std::string dir = base + "/chunkstore_bench." + std::to_string(::getpid());
   struct Cleanup {
     std::string dir;
