@@ -38,30 +38,49 @@ struct Measure {
   double p99_us = 0;
 };
 
-// Runs `op(i)` for `seconds`, returning the rate and latency percentiles. Exits on error.
-Measure Run(const std::string& name, size_t io_size, double seconds,
-            const std::function<bool(uint64_t)>& op) {
+struct Workload {
+  Workload(std::string n, size_t size, std::function<bool(uint64_t)> f)
+      : name(std::move(n)), io_size(size), op(std::move(f)) {}
+
+  std::string name;
+  size_t io_size;
+  std::function<bool(uint64_t)> op;  // the i-th IO; false on error
+
+  uint64_t ops = 0;
+  double elapsed = 0;
   std::vector<double> latencies;
-  auto start = Clock::now();
-  auto deadline = start + std::chrono::duration<double>(seconds);
-  uint64_t i = 0;
-  for (; Clock::now() < deadline; i++) {
-    auto t0 = Clock::now();
-    if (!op(i)) {
-      std::fprintf(stderr, "chunkstore_bench: %s failed\n", name.c_str());
-      std::exit(1);
+};
+
+// Runs every workload for `seconds` in total, interleaved in `slices` rounds so a noisy neighbour
+// on the shared disk and cores affects the raw reference and ChunkStore alike. Exits on error.
+std::vector<Measure> RunInterleaved(std::vector<Workload>& workloads, double seconds, int slices) {
+  for (int round = 0; round < slices; round++) {
+    for (auto& w : workloads) {
+      auto start = Clock::now();
+      auto deadline = start + std::chrono::duration<double>(seconds / slices);
+      while (Clock::now() < deadline) {
+        auto t0 = Clock::now();
+        if (!w.op(w.ops++)) {
+          std::fprintf(stderr, "chunkstore_bench: %s failed\n", w.name.c_str());
+          std::exit(1);
+        }
+        w.latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      }
+      w.elapsed += std::chrono::duration<double>(Clock::now() - start).count();
     }
-    latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
   }
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::sort(latencies.begin(), latencies.end());
-  Measure m;
-  m.name = name;
-  m.iops = static_cast<double>(i) / elapsed;
-  m.mib_per_s = m.iops * static_cast<double>(io_size) / k1M;
-  m.p50_us = latencies[latencies.size() / 2];
-  m.p99_us = latencies[latencies.size() * 99 / 100];
-  return m;
+  std::vector<Measure> measures;
+  for (auto& w : workloads) {
+    std::sort(w.latencies.begin(), w.latencies.end());
+    Measure m;
+    m.name = w.name;
+    m.iops = static_cast<double>(w.ops) / w.elapsed;
+    m.mib_per_s = m.iops * static_cast<double>(w.io_size) / k1M;
+    m.p50_us = w.latencies[w.latencies.size() / 2];
+    m.p99_us = w.latencies[w.latencies.size() * 99 / 100];
+    measures.push_back(m);
+  }
+  return measures;
 }
 
 void PrintRow(const Measure& m, const Measure* reference) {
@@ -137,49 +156,62 @@ int Main(int argc, char** argv) {
   auto random_chunk = [&] { return static_cast<ChunkId>(rng() % kChunks + 1); };
   const uint64_t mib_per_chunk = kChunkSize / k1M;
 
-  Measure raw_rw = Run("raw direct-IO 4K randwrite", k4K, seconds, [&](uint64_t) {
-    return ::pwrite(raw_fd, small.data(), k4K,
-                    static_cast<off_t>(rng() % (raw_size / k4K) * k4K)) ==
-           static_cast<ssize_t>(k4K);
-  });
-  Measure raw_sync = Run("raw 4K write+fdatasync", k4K, seconds, [&](uint64_t i) {
-    return ::pwrite(sync_fd, small.data(), k4K, static_cast<off_t>(i % 256 * k4K)) ==
-               static_cast<ssize_t>(k4K) &&
-           ::fdatasync(sync_fd) == 0;
-  });
-  Measure raw_rr = Run("raw direct-IO 4K randread", k4K, seconds, [&](uint64_t) {
-    return ::pread(raw_fd, small.data(), k4K, static_cast<off_t>(rng() % (raw_size / k4K) * k4K)) ==
-           static_cast<ssize_t>(k4K);
-  });
-  Measure raw_sw = Run("raw direct-IO 1M seq write", k1M, seconds, [&](uint64_t i) {
-    return ::pwrite(raw_fd, big.data(), k1M, static_cast<off_t>(i % mib_per_chunk * k1M)) ==
-           static_cast<ssize_t>(k1M);
-  });
-  Measure raw_sr = Run("raw direct-IO 1M seq read", k1M, seconds, [&](uint64_t i) {
-    return ::pread(raw_fd, big.data(), k1M, static_cast<off_t>(i % mib_per_chunk * k1M)) ==
-           static_cast<ssize_t>(k1M);
-  });
+  std::vector<Workload> workloads;
+  workloads.push_back(Workload{"raw direct-IO 4K randwrite", k4K, [&](uint64_t) {
+                                 return ::pwrite(
+                                            raw_fd, small.data(), k4K,
+                                            static_cast<off_t>(rng() % (raw_size / k4K) * k4K)) ==
+                                        static_cast<ssize_t>(k4K);
+                               }});
+  workloads.push_back(Workload{"raw 4K write+fdatasync", k4K, [&](uint64_t i) {
+                                 return ::pwrite(sync_fd, small.data(), k4K,
+                                                 static_cast<off_t>(i % 256 * k4K)) ==
+                                            static_cast<ssize_t>(k4K) &&
+                                        ::fdatasync(sync_fd) == 0;
+                               }});
+  workloads.push_back(Workload{"raw direct-IO 4K randread", k4K, [&](uint64_t) {
+                                 return ::pread(
+                                            raw_fd, small.data(), k4K,
+                                            static_cast<off_t>(rng() % (raw_size / k4K) * k4K)) ==
+                                        static_cast<ssize_t>(k4K);
+                               }});
+  workloads.push_back(Workload{"raw direct-IO 1M seq write", k1M, [&](uint64_t i) {
+                                 return ::pwrite(raw_fd, big.data(), k1M,
+                                                 static_cast<off_t>(i % mib_per_chunk * k1M)) ==
+                                        static_cast<ssize_t>(k1M);
+                               }});
+  workloads.push_back(Workload{"raw direct-IO 1M seq read", k1M, [&](uint64_t i) {
+                                 return ::pread(raw_fd, big.data(), k1M,
+                                                static_cast<off_t>(i % mib_per_chunk * k1M)) ==
+                                        static_cast<ssize_t>(k1M);
+                               }});
 
   std::string_view small_view(small.data(), k4K), big_view(big.data(), k1M);
-  Measure cs_rw = Run("ChunkStore 4K randwrite", k4K, seconds, [&](uint64_t) {
-    return store->Write(random_chunk(), random_block(), small_view).ok();
-  });
-  Measure cs_rr = Run("ChunkStore 4K randread", k4K, seconds, [&](uint64_t) {
-    return store->ReadInto(random_chunk(), random_block(), k4K, small.data()).ok();
-  });
-  Measure cs_sw = Run("ChunkStore 1M seq write", k1M, seconds, [&](uint64_t i) {
-    return store->Write(i / mib_per_chunk % kChunks + 1, i % mib_per_chunk * k1M, big_view).ok();
-  });
-  Measure cs_sr = Run("ChunkStore 1M seq read", k1M, seconds, [&](uint64_t i) {
-    return store
-        ->ReadInto(i / mib_per_chunk % kChunks + 1, i % mib_per_chunk * k1M, k1M, big.data())
-        .ok();
-  });
+  workloads.push_back(Workload{
+      "ChunkStore 4K randwrite", k4K,
+      [&](uint64_t) { return store->Write(random_chunk(), random_block(), small_view).ok(); }});
+  workloads.push_back(
+      Workload{"ChunkStore 4K randread", k4K, [&](uint64_t) {
+                 return store->ReadInto(random_chunk(), random_block(), k4K, small.data()).ok();
+               }});
+  workloads.push_back(Workload{
+      "ChunkStore 1M seq write", k1M, [&](uint64_t i) {
+        return store->Write(i / mib_per_chunk % kChunks + 1, i % mib_per_chunk * k1M, big_view)
+            .ok();
+      }});
+  workloads.push_back(Workload{"ChunkStore 1M seq read", k1M, [&](uint64_t i) {
+                                 return store
+                                     ->ReadInto(i / mib_per_chunk % kChunks + 1,
+                                                i % mib_per_chunk * k1M, k1M, big.data())
+                                     .ok();
+                               }});
+  std::vector<Measure> m = RunInterleaved(workloads, seconds, 6);
   ::close(raw_fd);
   ::close(sync_fd);
 
   std::printf(
-      "chunkstore_bench: dir=%s depth=1 %gs per test, %d chunks of 16 MiB (O_DIRECT), "
+      "chunkstore_bench: dir=%s depth=1 %gs per test (interleaved in 6 rounds), %d chunks of 16 "
+      "MiB (O_DIRECT), "
       "format of %d files took %.1fs\n\n",
       dir.c_str(), seconds, kChunks, kChunks + 1, format_s);
   std::printf("| %-34s | %9s | %8s | %8s | %8s | %-26s | %6s |\n", "test", "IOPS", "MiB/s",
@@ -188,15 +220,12 @@ int Main(int argc, char** argv) {
               std::string(11, '-').c_str(), std::string(10, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str(),
               std::string(28, '-').c_str(), std::string(8, '-').c_str());
-  PrintRow(raw_rw, nullptr);
-  PrintRow(raw_sync, &raw_rw);
-  PrintRow(raw_rr, nullptr);
-  PrintRow(raw_sw, nullptr);
-  PrintRow(raw_sr, nullptr);
-  PrintRow(cs_rw, &raw_rw);
-  PrintRow(cs_rr, &raw_rr);
-  PrintRow(cs_sw, &raw_sw);
-  PrintRow(cs_sr, &raw_sr);
+  // Rows: 0 raw randwrite, 1 raw fdatasync, 2 raw randread, 3 raw seq write, 4 raw seq read,
+  // 5..8 the same through ChunkStore.
+  const int reference[] = {-1, 0, -1, -1, -1, 0, 2, 3, 4};
+  for (size_t i = 0; i < m.size(); i++) {
+    PrintRow(m[i], reference[i] < 0 ? nullptr : &m[static_cast<size_t>(reference[i])]);
+  }
   return 0;
 }
 
