@@ -4,7 +4,7 @@
 // end (testing/simulator.h).
 //
 // Environment:
-//   RAFT_SIM_SEEDS=<n>    seeds per group size (default 20, i.e. 40 runs)
+//   RAFT_SIM_SEEDS=<n>    seeds per group size (default 250, i.e. 500 runs)
 //   RAFT_SIM_STEPS=<n>    steps per run (default 10000)
 //   RAFT_SIM_SEED=<s>     replay one seed (with RAFT_SIM_MEMBERS=<3|5> to pick the size)
 //   RAFT_SIM_VERBOSE=1    print each run's statistics
@@ -79,7 +79,7 @@ void RunSeeds(int members) {
   }
   uint64_t steps = EnvOr("RAFT_SIM_STEPS", 10000);
   uint64_t first = EnvOr("RAFT_SIM_SEED", 0);
-  uint64_t count = first != 0 ? 1 : EnvOr("RAFT_SIM_SEEDS", 20);
+  uint64_t count = first != 0 ? 1 : EnvOr("RAFT_SIM_SEEDS", 250);
   if (first == 0) first = 1;
   auto start = std::chrono::steady_clock::now();
   uint64_t steps_run = 0;
@@ -91,6 +91,8 @@ void RunSeeds(int members) {
     options.steps = static_cast<int>(steps);
     // Half the seeds serve reads under leader leases, half through ReadIndex.
     options.read_mode = seed % 2 == 0 ? ReadMode::kLeaseBased : ReadMode::kReadIndex;
+    // Longer leases (election_tick - 1 ticks) leave room for the races they must survive.
+    if (options.read_mode == ReadMode::kLeaseBased) options.election_tick = 10;
     if (!RunSeed(options, &steps_run)) ++failures;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -15,7 +15,6 @@ namespace curve::raft::testing {
 
 namespace {
 
-constexpr uint64_t kClientTimeoutSteps = 400;  // about ten ticks
 constexpr size_t kMaxBacklog = 64;
 
 // Identifies the run in progress if the core aborts on a broken invariant.
@@ -137,40 +136,7 @@ Status Simulator::Step() {
     phase_end_ = step_ + 500 + Uniform(2500);
   }
   bool storm = storm_ && faults_active_ && options_.faults;
-  for (auto it = power_loss_.begin(); it != power_loss_.end();) {
-    if (it->second.step > step_) {
-      ++it;
-      continue;
-    }
-    Node& n = *nodes_.at(it->first);
-    if (n.core && n.incarnation == it->second.incarnation && faults_active_) {
-      ++stats_.crashes_mid_ready;
-      Crash(n);
-    }
-    it = power_loss_.erase(it);
-  }
-  // Targeted chaos: a leader doomed at its election fails a few steps later, mid-replication.
-  for (auto it = doomed_.begin(); it != doomed_.end();) {
-    if (it->second > step_) {
-      ++it;
-      continue;
-    }
-    Node& n = *nodes_.at(it->first);
-    if (n.core && n.core->role() == Role::kLeader && faults_active_) {
-      if (Chance(500)) {
-        crash_in_ready_.insert(n.id);
-      } else {
-        for (const auto& [other, unused] : nodes_) {
-          if (other != n.id) {
-            cut_.insert({n.id, other});
-            cut_.insert({other, n.id});
-          }
-        }
-        ++stats_.partitions;
-      }
-    }
-    it = doomed_.erase(it);
-  }
+  ApplyScheduledFaults();
   enum Event {
     kDeliver,
     kReady,
@@ -242,15 +208,7 @@ Status Simulator::Step() {
       ClientInvoke();
       return Status::Ok();
     case kCrash:
-      // Half the crashes strike inside the node's next Ready, after its early messages left and
-      // before its disk write: the moment that tests what may be sent before persisting.
-      if (Node* n = RandomLiveNode()) {
-        if (Chance(500)) {
-          crash_in_ready_.insert(n->id);
-        } else {
-          Crash(*n);
-        }
-      }
+      if (Node* n = RandomLiveNode()) CrashSoon(*n);
       return Status::Ok();
     case kRestart: {
       std::vector<Node*> down;
@@ -264,30 +222,11 @@ Status Simulator::Step() {
       Partition();
       return Status::Ok();
     case kIsolate:
-      if (Node* n = RandomLiveNode()) {
-        for (const auto& [other, unused] : nodes_) {
-          if (other != n->id) {
-            cut_.insert({n->id, other});
-            cut_.insert({other, n->id});
-          }
-        }
-        ++stats_.partitions;
-      }
+      if (Node* n = RandomLiveNode()) Isolate(n->id);
       return Status::Ok();
-    case kHeal: {
-      // Partitions mostly heal piecemeal: one node reconnects to everyone.
-      if (Chance(300)) {
-        cut_.clear();
-        return Status::Ok();
-      }
-      std::vector<NodeId> cut_nodes;
-      for (const auto& [a, b] : cut_) cut_nodes.push_back(a);
-      NodeId node = cut_nodes[Uniform(cut_nodes.size())];
-      for (auto it = cut_.begin(); it != cut_.end();) {
-        it = (it->first == node || it->second == node) ? cut_.erase(it) : std::next(it);
-      }
+    case kHeal:
+      Heal();
       return Status::Ok();
-    }
     case kCampaign:
       if (Node* n = RandomLiveNode()) n->core->Campaign().IgnoreError();
       return Status::Ok();
@@ -300,18 +239,9 @@ Status Simulator::Step() {
     case kTransfer:
       Transfer();
       return Status::Ok();
-    case kNoise: {
-      // Background load on any node that believes it leads, stale leaders included, so logs
-      // diverge across terms.
-      std::vector<Node*> leaders;
-      for (auto& [id, n] : nodes_) {
-        if (n->core && n->core->role() == Role::kLeader) leaders.push_back(n.get());
-      }
-      if (leaders.empty()) return Status::Ok();
-      RegisterOp nop{0, RegisterOpKind::kNop, "n" + std::to_string(step_), ""};
-      leaders[Uniform(leaders.size())]->core->Propose(EncodeRegisterOp(nop)).status().IgnoreError();
+    case kNoise:
+      Noise();
       return Status::Ok();
-    }
   }
   return Status::Ok();
 }
@@ -466,21 +396,6 @@ Status Simulator::FinishReady(Node& n) {
   return Status::Ok();
 }
 
-void Simulator::CompleteReads(Node& n) {
-  for (auto it = n.reads.begin(); it != n.reads.end();) {
-    if (!it->second.index || *it->second.index > n.machine->applied_index()) {
-      ++it;
-      continue;
-    }
-    RegisterOperation& op = history_[it->second.op];
-    op.output = n.machine->value();
-    op.complete = ++clock_;
-    ++stats_.reads_completed;
-    FinishOp(it->second.client, it->second.op, /*failed=*/false);
-    it = n.reads.erase(it);
-  }
-}
-
 void Simulator::Tick() {
   for (auto& [id, n] : nodes_) {
     if (n->core) n->core->Tick();
@@ -504,190 +419,6 @@ Simulator::Node* Simulator::CurrentLeader() {
     }
   }
   return leader;
-}
-
-void Simulator::FinishOp(int client, size_t op, bool failed) {
-  op_meta_[op].failed = failed;
-  if (!failed && history_[op].complete != RegisterOperation::kNever) ++stats_.ops_completed;
-  ClientState& c = clients_[client];
-  if (c.busy && c.op == op) c.busy = false;
-}
-
-void Simulator::ClientInvoke() {
-  std::vector<int> idle;
-  for (int c = 0; c < static_cast<int>(clients_.size()); ++c) {
-    if (!clients_[c].busy) idle.push_back(c);
-  }
-  if (idle.empty()) return;
-  int client = idle[Uniform(idle.size())];
-  // Like a real client, stick to the leader this client last found (it may have been deposed
-  // behind a partition without knowing) until it fails or times out; sometimes try anyone.
-  ClientState& c = clients_[client];
-  auto cached = nodes_.find(c.cached_leader);
-  Node* target = cached != nodes_.end() && cached->second->core ? cached->second.get() : nullptr;
-  if (target == nullptr) {
-    target = CurrentLeader();
-    c.cached_leader = target == nullptr ? kNoNode : target->id;
-  }
-  if (target == nullptr || Chance(50)) target = RandomLiveNode();
-  if (target == nullptr) return;
-
-  size_t op_index = history_.size();
-  RegisterOperation op;
-  op.client = client;
-  op.invoke = ++clock_;
-  uint64_t kind = Uniform(10);
-  op.call = kind < 4 ? RegisterCall::kRead : kind < 8 ? RegisterCall::kWrite : RegisterCall::kCas;
-  std::string fresh = "v" + std::to_string(op_index + 1);
-  if (op.call == RegisterCall::kWrite) op.arg1 = fresh;
-  if (op.call == RegisterCall::kCas) {
-    op.arg1 = target->machine->value();  // what the client last saw (possibly stale)
-    op.arg2 = fresh;
-  }
-  history_.push_back(op);
-  op_meta_.push_back(OpMeta{op_index + 1, false});
-
-  if (op.call == RegisterCall::kRead && options_.unsafe_local_reads) {
-    history_[op_index].output = target->machine->value();
-    history_[op_index].complete = ++clock_;
-    ++stats_.reads_completed;
-    return;
-  }
-  if (op.call == RegisterCall::kRead) {
-    uint64_t read_id = next_read_id_++;
-    if (!target->core->ReadIndex(read_id).ok()) {
-      op_meta_[op_index].failed = true;
-      c.cached_leader = kNoNode;  // redirected: look for the leader next time
-      return;
-    }
-    target->reads[read_id] = PendingRead{client, op_index, std::nullopt};
-  } else {
-    RegisterOp rop{op_index + 1,
-                   op.call == RegisterCall::kWrite ? RegisterOpKind::kWrite : RegisterOpKind::kCas,
-                   op.arg1, op.arg2};
-    Result<EntryId> id = target->core->Propose(EncodeRegisterOp(rop));
-    if (!id.ok()) {
-      op_meta_[op_index].failed = true;
-      c.cached_leader = kNoNode;
-      return;
-    }
-    auto existing = target->writes.find(id->index);
-    if (existing != target->writes.end()) {
-      // An older proposal of this node at the same index was truncated here, though another
-      // node may still commit it: its outcome is unknown.
-      FinishOp(existing->second.client, existing->second.op, /*failed=*/false);
-      target->writes.erase(existing);
-    }
-    target->writes[id->index] = PendingWrite{client, op_index, *id};
-  }
-  c.busy = true;
-  c.started_step = step_;
-  c.node = target->id;
-  c.op = op_index;
-}
-
-void Simulator::ExpireClients() {
-  for (int client = 0; client < static_cast<int>(clients_.size()); ++client) {
-    ClientState& c = clients_[client];
-    if (!c.busy || (clients_active_ && step_ - c.started_step < kClientTimeoutSteps)) continue;
-    // The client gives up: a read is abandoned; a write's outcome is resolved at the end from
-    // the committed log (see history()).
-    Node& n = *nodes_.at(c.node);
-    for (auto it = n.writes.begin(); it != n.writes.end(); ++it) {
-      if (it->second.op == c.op) {
-        n.writes.erase(it);
-        break;
-      }
-    }
-    for (auto it = n.reads.begin(); it != n.reads.end(); ++it) {
-      if (it->second.op == c.op) {
-        n.reads.erase(it);
-        break;
-      }
-    }
-    FinishOp(client, c.op, /*failed=*/history_[c.op].call == RegisterCall::kRead);
-    c.cached_leader = kNoNode;
-  }
-}
-
-void Simulator::Crash(Node& n) {
-  if (!n.core) return;
-  ++stats_.crashes;
-  n.core.reset();
-  n.writing.reset();  // the write in flight is lost
-  n.machine.reset();
-  for (auto& [index, w] : n.writes) FinishOp(w.client, w.op, /*failed=*/false);
-  for (auto& [id, r] : n.reads) FinishOp(r.client, r.op, /*failed=*/true);
-  n.writes.clear();
-  n.reads.clear();
-}
-
-Status Simulator::Restart(Node& n) { return StartCore(n); }
-
-void Simulator::Partition() {
-  std::vector<NodeId> ids;
-  for (const auto& [id, n] : nodes_) ids.push_back(id);
-  std::vector<int> side(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) side[i] = static_cast<int>(Uniform(2));
-  cut_.clear();
-  for (size_t i = 0; i < ids.size(); ++i) {
-    for (size_t j = 0; j < ids.size(); ++j) {
-      if (side[i] != side[j]) cut_.insert({ids[i], ids[j]});
-    }
-  }
-  ++stats_.partitions;
-}
-
-void Simulator::TakeSnapshot() {
-  Node* n = RandomLiveNode();
-  if (n == nullptr) return;
-  Index applied = n->machine->applied_index();
-  if (applied <= n->disk.LatestSnapshotMeta().index) return;
-  Status s = n->disk.CreateSnapshot(applied, n->machine->config(), n->machine->Encode());
-  if (s.ok()) {
-    Index keep = Uniform(4);
-    Index compact = applied > keep ? applied - keep : 0;
-    if (compact + 1 > n->disk.FirstIndex()) s = n->disk.Compact(compact);
-  }
-  if (!s.ok()) {
-    std::fprintf(stderr, "snapshot on node %llu: %s\n", static_cast<unsigned long long>(n->id),
-                 s.ToString().c_str());
-    std::abort();
-  }
-  ++stats_.snapshots_taken;
-}
-
-void Simulator::ChangeMembership() {
-  Node* leader = CurrentLeader();
-  if (leader == nullptr) return;
-  Configuration config = leader->core->GetStatus().config;
-  int size = static_cast<int>(config.voters.size());
-  int low = std::max(2, options_.members - 1);
-  int high = options_.members + 1;
-  bool add = size < high && (size <= low || Chance(500));
-  if (add) {
-    if (nodes_.size() >= static_cast<size_t>(options_.members + 8)) return;
-    NodeId id = next_node_id_++;
-    AddNode(id, /*founding=*/false);
-    if (!leader->core->ProposeConfChange(ConfChange{ConfChangeType::kAddVoter, id}).ok()) {
-      nodes_.erase(id);  // never reachable: nobody knows it
-    }
-  } else if (size > low) {
-    NodeId victim = config.voters[Uniform(config.voters.size())];
-    leader->core->ProposeConfChange(ConfChange{ConfChangeType::kRemoveVoter, victim})
-        .status()
-        .IgnoreError();
-  }
-}
-
-void Simulator::Transfer() {
-  Node* leader = CurrentLeader();
-  if (leader == nullptr) return;
-  Configuration config = leader->core->GetStatus().config;
-  if (config.voters.size() < 2) return;
-  NodeId target = config.voters[Uniform(config.voters.size())];
-  if (target == leader->id) return;
-  if (leader->core->TransferLeader(target).ok()) ++stats_.transfers;
 }
 
 std::string Simulator::StatsLine() const {

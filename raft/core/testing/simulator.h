@@ -150,7 +150,7 @@ class Simulator {
     uint64_t chain = 0;
   };
 
-  // simulator.cc: events.
+  // simulator.cc: events, network, Readys.
   Status Step();
   Status DeliverOne();
   // Starts a Ready (sends its early messages; the disk write may stay in flight) or finishes
@@ -158,16 +158,23 @@ class Simulator {
   Status HandleReady(Node& n);
   Status FinishReady(Node& n);
   void Tick();
+  // simulator_clients.cc.
   void ClientInvoke();
-  void Crash(Node& n);
-  Status Restart(Node& n);
-  void Partition();
-  void TakeSnapshot();
-  void ChangeMembership();
-  void Transfer();
   void ExpireClients();
   void CompleteReads(Node& n);
   void FinishOp(int client, size_t op, bool failed);
+  // simulator_faults.cc.
+  void ApplyScheduledFaults();
+  void CrashSoon(Node& n);
+  void Crash(Node& n);
+  Status Restart(Node& n);
+  void Partition();
+  void Isolate(NodeId id);
+  void Heal();
+  void TakeSnapshot();
+  void ChangeMembership();
+  void Transfer();
+  void Noise();
   Node* AddNode(NodeId id, bool founding);
   Status StartCore(Node& n);
   Node* RandomLiveNode();
