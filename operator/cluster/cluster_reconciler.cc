@@ -1,0 +1,293 @@
+#include "operator/cluster/cluster_reconciler.h"
+
+#include <set>
+
+#include "common/logging.h"
+#include "operator/cluster/status_builder.h"
+#include "operator/k8s/api_status.h"
+#include "operator/k8s/kube_time.h"
+#include "operator/k8s/object_meta.h"
+
+namespace curve::op {
+namespace {
+
+using k8s::Json;
+
+std::string Now() { return k8s::FormatTime(std::chrono::system_clock::now()); }
+
+std::string Selector(const std::string& cluster, const std::string& component) {
+  return std::string(kLabelInstance) + "=" + cluster + "," + kLabelComponent + "=" + component;
+}
+
+}  // namespace
+
+ClusterReconciler::ClusterReconciler(k8s::KubeClient* client, ReconcilerOptions options,
+                                     RegistrarFactory registrar_factory)
+    : client_(client),
+      options_(std::move(options)),
+      registrar_factory_(std::move(registrar_factory)),
+      events_(client, kManagedBy) {}
+
+void ClusterReconciler::Event(const Json& cluster, const std::string& type,
+                              const std::string& reason, const std::string& message) {
+  Status status = events_.Record(cluster, type, reason, message);
+  if (!status.ok()) {
+    log::Get("operator")
+        ->warn("op=RecordEvent cluster={} reason={} err={}", k8s::ObjectKey(cluster), reason,
+               status.ToString());
+  }
+}
+
+Result<TopologyRegistrar*> ClusterReconciler::RegistrarFor(const std::string& addresses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = registrars_[addresses];
+  if (!slot) {
+    CURVE_ASSIGN_OR_RETURN(slot, registrar_factory_(addresses));
+  }
+  return slot.get();
+}
+
+Status ClusterReconciler::ApplyObject(const DesiredObject& desired) {
+  const std::string ns = k8s::Namespace(desired.object);
+  const std::string name = k8s::Name(desired.object);
+  if (desired.create_only) {
+    auto existing = client_->Get(desired.resource, ns, name);
+    if (existing.ok()) return Status();
+    if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    auto created = client_->Create(desired.resource, ns, desired.object);
+    if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+      return InternalError("create " + desired.resource.ToString() + " " + name + ": " +
+                           created.status().message());
+    }
+    return Status();
+  }
+  k8s::ApplyOptions options;
+  options.field_manager = kFieldManager;
+  options.force = true;
+  auto applied = client_->Apply(desired.resource, ns, name, desired.object, options);
+  if (!applied.ok()) {
+    return Status(applied.status().code(), "apply " + desired.resource.ToString() + " " + name +
+                                               ": " + applied.status().message());
+  }
+  return Status();
+}
+
+Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key) {
+  auto logger = log::Get("operator");
+  auto [ns, name] = k8s::SplitObjectKey(key);
+  auto fetched = client_->Get(kCurveClusters, ns, name);
+  if (!fetched.ok()) {
+    if (fetched.status().code() == StatusCode::kNotFound) return k8s::ReconcileResult{};
+    return fetched.status();
+  }
+  Json cluster = std::move(fetched).value();
+  cluster["apiVersion"] = kApiVersion;
+  cluster["kind"] = kKind;
+  auto spec = ParseClusterSpec(cluster.value("spec", Json::object()));
+
+  if (k8s::IsBeingDeleted(cluster)) {
+    return ReconcileDelete(cluster, spec.ok() ? *spec : ClusterSpec{});
+  }
+  if (!spec.ok()) {
+    Event(cluster, "Warning", "InvalidSpec", spec.status().message());
+    Json status = {{"apiVersion", kApiVersion},
+                   {"kind", kKind},
+                   {"metadata", {{"name", name}}},
+                   {"status",
+                    {{"phase", "Failed"},
+                     {"observedGeneration", k8s::Generation(cluster)},
+                     {"message", spec.status().message()}}}};
+    k8s::ApplyOptions options{kFieldManager, true};
+    auto written = client_->ApplyStatus(kCurveClusters, ns, name, status, options);
+    if (!written.ok()) return written.status();
+    return k8s::ReconcileResult{};  // a spec change enqueues it again
+  }
+  if (k8s::AddFinalizer(cluster, kFinalizer)) {
+    auto updated = client_->Update(kCurveClusters, ns, cluster);
+    if (!updated.ok()) return updated.status();
+    cluster = std::move(updated).value();
+    cluster["apiVersion"] = kApiVersion;
+    cluster["kind"] = kKind;
+  }
+
+  // Observe nodes and the chunkservers already deployed (ours and other clusters').
+  BuildContext ctx;
+  ctx.cluster = cluster;
+  ctx.spec = *spec;
+  CURVE_ASSIGN_OR_RETURN(auto node_list, client_->ListAll(k8s::resources::kNodes, ""));
+  std::vector<NodeInfo> nodes;
+  for (const auto& n : node_list.items) {
+    auto info = NodeInfoFromObject(n);
+    if (!info.ok()) {
+      Event(cluster, "Warning", "BadDiscoveryReport", info.status().message());
+      continue;
+    }
+    ctx.nodes[info->name] = *info;
+    nodes.push_back(std::move(info).value());
+  }
+  k8s::ListOptions existing_options;
+  existing_options.label_selector = std::string(kLabelComponent) + "=chunkserver";
+  CURVE_ASSIGN_OR_RETURN(auto deployed,
+                         client_->ListAll(k8s::resources::kDeployments, "", existing_options));
+  std::vector<ExistingChunkserver> existing;
+  for (const auto& d : deployed.items) {
+    const Json& labels = d["metadata"].value("labels", Json::object());
+    ExistingChunkserver e;
+    e.node = labels.value(kLabelNode, "");
+    e.device = labels.value(kLabelDevice, "");
+    e.cluster = k8s::Namespace(d) + "/" + labels.value(kLabelInstance, "");
+    try {
+      e.port =
+          std::stoi(d["metadata"].value("annotations", Json::object()).value(kAnnotationPort, "0"));
+    } catch (const std::exception&) {
+      e.port = 0;
+    }
+    existing.push_back(std::move(e));
+  }
+  ctx.placement = ComputePlacement(ctx.spec, key, nodes, existing);
+
+  // Apply.
+  ObservedState observed;
+  observed.generation = k8s::Generation(cluster);
+  observed.version = ctx.spec.image;
+  observed.placement = ctx.placement;
+  for (const auto& desired : BuildDesiredState(ctx)) {
+    Status status = ApplyObject(desired);
+    if (!status.ok()) {
+      observed.apply_error = status.message();
+      logger->warn("op=Apply cluster={} err={}", key, status.ToString());
+      break;
+    }
+  }
+  // Topology.
+  std::string addresses =
+      options_.mds_address_override.empty() ? ctx.MdsAddresses() : options_.mds_address_override;
+  auto registrar = RegistrarFor(addresses);
+  if (!registrar.ok()) {
+    observed.topology_error = "MDS at " + addresses + ": " + registrar.status().message();
+  } else if (!ctx.placement.chunkservers.empty()) {
+    auto changes = (*registrar)->Apply(BuildTopology(ctx));
+    if (!changes.ok()) {
+      observed.topology_error = "registering the topology with the MDS at " + addresses + ": " +
+                                changes.status().message();
+    } else {
+      for (const auto& change : *changes) Event(cluster, "Normal", "TopologyChanged", change);
+      auto health = (*registrar)->Health();
+      if (health.ok()) observed.health = std::move(health).value();
+    }
+  }
+
+  // Readiness of each role.
+  for (auto [component, count] :
+       {std::pair{"etcd", &observed.etcd}, std::pair{"mds", &observed.mds},
+        std::pair{"chunkserver", &observed.chunkservers},
+        std::pair{"snapshotclone", &observed.snapshotclone}}) {
+    k8s::ListOptions options;
+    options.label_selector = Selector(name, component);
+    CURVE_ASSIGN_OR_RETURN(auto list, client_->ListAll(k8s::resources::kDeployments, ns, options));
+    for (const auto& d : list.items) {
+      ++count->total;
+      if (d.value("status", Json::object()).value("readyReplicas", 0) >= 1) ++count->ready;
+    }
+  }
+
+  Json previous = cluster.value("status", Json::object());
+  Json status = BuildStatus(observed, previous, Now());
+  if (previous.value("phase", "") != status["phase"]) {
+    Event(cluster, status["phase"] == "Degraded" ? "Warning" : "Normal",
+          "Phase" + status["phase"].get<std::string>(), status["message"].get<std::string>());
+  }
+  // Events only when something changed: a steady state makes no writes at all.
+  bool changed = previous != status;
+  if (changed && previous.value("message", "") != status["message"]) {
+    for (const auto& problem : ctx.placement.problems) {
+      Event(cluster, "Warning", problem.reason, problem.message);
+    }
+  }
+  if (changed) {
+    Json patch = {{"apiVersion", kApiVersion},
+                  {"kind", kKind},
+                  {"metadata", {{"name", name}}},
+                  {"status", status}};
+    k8s::ApplyOptions options{kFieldManager, true};
+    auto written = client_->ApplyStatus(kCurveClusters, ns, name, patch, options);
+    if (!written.ok()) return written.status();
+  }
+  k8s::ReconcileResult result;
+  result.requeue_after = options_.resync;
+  if (!observed.apply_error.empty()) return InternalError(observed.apply_error);
+  return result;
+}
+
+Result<k8s::ReconcileResult> ClusterReconciler::ReconcileDelete(const Json& cluster,
+                                                                const ClusterSpec& spec) {
+  const std::string ns = k8s::Namespace(cluster);
+  const std::string name = k8s::Name(cluster);
+  if (!k8s::HasFinalizer(cluster, kFinalizer)) return k8s::ReconcileResult{};
+  if (spec.cleanup_confirmed) {
+    // One cleanup Job per node that ran daemons or disks; done when all succeeded.
+    std::map<std::string, std::vector<std::string>> node_devices;
+    for (const auto& n : spec.nodes) node_devices[n];
+    k8s::ListOptions options;
+    options.label_selector = Selector(name, "chunkserver");
+    CURVE_ASSIGN_OR_RETURN(auto list, client_->ListAll(k8s::resources::kDeployments, ns, options));
+    for (const auto& d : list.items) {
+      const Json& labels = d["metadata"]["labels"];
+      node_devices[labels.value(kLabelNode, "")].push_back("/dev/" +
+                                                           labels.value(kLabelDevice, ""));
+    }
+    BuildContext ctx;
+    ctx.cluster = cluster;
+    ctx.spec = spec;
+    bool all_done = true;
+    for (const auto& [node, devices] : node_devices) {
+      if (node.empty()) continue;
+      std::string script = "set -u\nrm -rf --one-file-system " + spec.host_data_dir + "/*\n";
+      if (spec.wipe_devices) {
+        for (const auto& d : devices)
+          script += "umount " + d + " 2>/dev/null; wipefs -a " + d + "\n";
+      }
+      Json job = NewObject(ctx, "batch/v1", "Job", ObjectName({name, "cleanup", node}), "cleanup",
+                           {{kLabelNode, node}});
+      Json container = {
+          {"name", "cleanup"},
+          {"command", Json::array({"/bin/sh", "-c", script})},
+          {"securityContext", {{"privileged", true}}},
+          {"volumeMounts", Json::array({{{"name", "data"}, {"mountPath", spec.host_data_dir}},
+                                        {{"name", "dev"}, {"mountPath", "/dev"}}})}};
+      Json pod = PinnedPodSpec(
+          ctx, node, Json::array({container}),
+          Json::array({HostPathVolume("data", spec.host_data_dir), HostPathVolume("dev", "/dev")}));
+      pod["restartPolicy"] = "OnFailure";
+      job["spec"] = {{"backoffLimit", 6}, {"template", {{"spec", pod}}}};
+      auto existing = client_->Get(k8s::resources::kJobs, ns, k8s::Name(job));
+      if (!existing.ok()) {
+        if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+        auto created = client_->Create(k8s::resources::kJobs, ns, job);
+        if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+          return created.status();
+        }
+        Event(cluster, "Normal", "CleanupStarted", "cleanup job for node " + node);
+        all_done = false;
+        continue;
+      }
+      if (existing->value("status", Json::object()).value("succeeded", 0) < 1) all_done = false;
+    }
+    if (!all_done) {
+      k8s::ReconcileResult result;
+      result.requeue_after = std::chrono::seconds(2);
+      return result;
+    }
+    Event(cluster, "Normal", "CleanupDone", "data directories and disks wiped");
+  } else {
+    Event(cluster, "Normal", "DataKept",
+          "deleted without cleanupPolicy.confirmation: data on the hosts stays");
+  }
+  Json updated = cluster;
+  k8s::RemoveFinalizer(updated, kFinalizer);
+  auto written = client_->Update(kCurveClusters, ns, updated);
+  if (!written.ok() && written.status().code() != StatusCode::kNotFound) return written.status();
+  return k8s::ReconcileResult{};
+}
+
+}  // namespace curve::op

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "operator/cluster/desired_state.h"
+#include "operator/cluster/topology_registrar.h"
+#include "operator/k8s/controller.h"
+#include "operator/k8s/event_recorder.h"
+#include "operator/k8s/kube_client.h"
+
+namespace curve::op {
+
+inline constexpr char kFinalizer[] = "operator.curve.io/cleanup";
+inline constexpr char kFieldManager[] = "curve-operator";
+inline const k8s::Resource kCurveClusters{"operator.curve.io", "v1", "curveclusters"};
+
+struct ReconcilerOptions {
+  // MDS addresses ("h:p,h:p") used instead of the cluster's own MDS (tests, operators outside
+  // the cluster); empty: the MDS members' node addresses.
+  std::string mds_address_override;
+  // How often a reconciled cluster is looked at again (health, status).
+  std::chrono::seconds resync{30};
+};
+
+// Reconciles one CurveCluster (Rook's shape): fetch -> finalizer -> delete branch -> desired
+// objects -> server-side apply (field manager "curve-operator"; Jobs created once) ->
+// topology registered with the MDS -> status (phase; Progressing, Ready and Degraded
+// conditions with observedGeneration, reason and message; per-role ready/total; per-poolset
+// capacity from the MDS; the running version) and Events. Deletion: with cleanup confirmed,
+// one cleanup Job per node wipes the data dirs (and disk signatures) and the finalizer goes
+// when all succeeded; without, the finalizer goes at once and data stays. Every step is
+// idempotent, so a restarted operator resumes where it stopped. Thread-safe for distinct keys.
+class ClusterReconciler {
+ public:
+  using RegistrarFactory =
+      std::function<Result<std::unique_ptr<TopologyRegistrar>>(const std::string& addresses)>;
+
+  ClusterReconciler(k8s::KubeClient* client, ReconcilerOptions options,
+                    RegistrarFactory registrar_factory);
+
+  // key: "namespace/name".
+  Result<k8s::ReconcileResult> Reconcile(const std::string& key);
+
+ private:
+  Result<k8s::ReconcileResult> ReconcileDelete(const k8s::Json& cluster, const ClusterSpec& spec);
+  Status ApplyObject(const DesiredObject& desired);
+  Result<TopologyRegistrar*> RegistrarFor(const std::string& addresses);
+  void Event(const k8s::Json& cluster, const std::string& type, const std::string& reason,
+             const std::string& message);
+
+  k8s::KubeClient* const client_;
+  const ReconcilerOptions options_;
+  const RegistrarFactory registrar_factory_;
+  k8s::EventRecorder events_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<TopologyRegistrar>> registrars_;
+};
+
+}  // namespace curve::op

@@ -1,0 +1,205 @@
+#include "operator/cluster/desired_state.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "operator/chunkserver/chunkserver_builder.h"
+#include "operator/k8s/object_meta.h"
+
+namespace curve::op {
+namespace {
+
+DiscoveredDevice Disk(const std::string& name, bool rotational) {
+  DiscoveredDevice d;
+  d.name = name;
+  d.rotational = rotational;
+  return d;
+}
+
+NodeInfo Node(const std::string& name, const std::string& zone,
+              std::vector<DiscoveredDevice> disks) {
+  NodeInfo n;
+  n.name = name;
+  n.labels[kDefaultFailureDomainLabel] = zone;
+  n.address = "10.0.0." + std::to_string(name.back() - '0');
+  n.has_report = true;
+  n.devices = std::move(disks);
+  return n;
+}
+
+BuildContext Context(ClusterSpec spec, const std::vector<NodeInfo>& nodes) {
+  BuildContext ctx;
+  ctx.cluster = {{"apiVersion", kApiVersion},
+                 {"kind", kKind},
+                 {"metadata", {{"name", "c1"}, {"namespace", "curve"}, {"uid", "uid-1"}}}};
+  ctx.spec = std::move(spec);
+  for (const auto& n : nodes) ctx.nodes[n.name] = n;
+  ctx.placement = ComputePlacement(ctx.spec, "curve/c1", nodes, {});
+  return ctx;
+}
+
+ClusterSpec ThreeNodeSpec() {
+  ClusterSpec spec;
+  spec.image = "curvebs:v1.2";
+  spec.nodes = {"n1", "n2", "n3"};
+  spec.storage.nodes = {"n1", "n2", "n3"};
+  spec.storage.devices = {{"/dev/sdb", "", 80, ""}};
+  return spec;
+}
+
+std::vector<NodeInfo> ThreeNodes() {
+  return {Node("n1", "z1", {Disk("sdb", false), Disk("sdc", false)}),
+          Node("n2", "z2", {Disk("sdb", false), Disk("sdc", false)}),
+          Node("n3", "z3", {Disk("sdb", false), Disk("sdc", false)})};
+}
+
+std::map<std::string, Json> ByKey(const std::vector<DesiredObject>& objects) {
+  std::map<std::string, Json> out;
+  for (const auto& o : objects) {
+    std::string key = o.object["kind"].get<std::string>() + "/" + k8s::Name(o.object);
+    EXPECT_FALSE(out.count(key)) << "duplicate " << key;
+    out[key] = o.object;
+  }
+  return out;
+}
+
+std::string PinnedNode(const Json& workload) {
+  return workload["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+                 ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]
+                 ["matchExpressions"][0]["values"][0];
+}
+
+TEST(DesiredStateTest, ThreeNodeCluster) {
+  auto objects = ByKey(BuildDesiredState(Context(ThreeNodeSpec(), ThreeNodes())));
+  for (const auto& [key, object] : objects) {
+    SCOPED_TRACE(key);
+    EXPECT_EQ(k8s::Namespace(object), "curve");
+    EXPECT_TRUE(k8s::IsOwnedBy(object, "uid-1"));
+    EXPECT_EQ(k8s::ControllerOf(object)["kind"], "CurveCluster");
+    EXPECT_LE(k8s::Name(object).size(), 63u);
+  }
+  // etcd and MDS: 3 each on distinct nodes with stable names.
+  for (std::string role : {"etcd", "mds"}) {
+    std::set<std::string> nodes;
+    for (std::string id : {"a", "b", "c"}) {
+      auto it = objects.find("Deployment/c1-" + role + "-" + id);
+      ASSERT_NE(it, objects.end()) << role << id;
+      nodes.insert(PinnedNode(it->second));
+      EXPECT_EQ(it->second["spec"]["template"]["spec"]["hostNetwork"], true);
+    }
+    EXPECT_EQ(nodes.size(), 3u) << role;
+    EXPECT_TRUE(objects.count("PodDisruptionBudget/c1-" + role));
+    EXPECT_TRUE(objects.count("Service/c1-" + role));
+    EXPECT_TRUE(objects.count("ConfigMap/c1-" + role + "-config"));
+  }
+  EXPECT_NE(objects["ConfigMap/c1-etcd-config"]["data"]["etcd.conf"].get<std::string>().find(
+                "initial-cluster=c1-etcd-a=http://10.0.0.1:2380,c1-etcd-b=http://10.0.0.2:2380,"
+                "c1-etcd-c=http://10.0.0.3:2380"),
+            std::string::npos);
+  // One prepare Job and one chunkserver per disk, pinned to the disk's node.
+  for (std::string n : {"n1", "n2", "n3"}) {
+    const Json& cs = objects["Deployment/c1-chunkserver-" + n + "-sdb"];
+    ASSERT_TRUE(cs.is_object()) << n;
+    EXPECT_EQ(PinnedNode(cs), n);
+    EXPECT_EQ(cs["metadata"]["labels"]["curve.io/device"], "sdb");
+    EXPECT_EQ(cs["metadata"]["annotations"]["curve.io/port"], "8200");
+    const Json& job = objects["Job/c1-prepare-" + n + "-sdb"];
+    ASSERT_TRUE(job.is_object()) << n;
+    EXPECT_EQ(PinnedNode(job), n);
+  }
+  EXPECT_FALSE(objects.count("Deployment/c1-snapshotclone-a"));
+}
+
+TEST(DesiredStateTest, JobsAreCreateOnlyAndScriptNeverReformats) {
+  for (const auto& o : BuildDesiredState(Context(ThreeNodeSpec(), ThreeNodes()))) {
+    EXPECT_EQ(o.create_only, o.object["kind"] == "Job") << k8s::Name(o.object);
+  }
+  std::string script = PrepareScript();
+  EXPECT_NE(script.find("if [ -z \"$fstype\" ]"), std::string::npos);
+  EXPECT_NE(script.find(".curve-formatted"), std::string::npos);
+}
+
+TEST(DesiredStateTest, GrowthKeepsExistingObjectsIdentical) {
+  auto before = ByKey(BuildDesiredState(Context(ThreeNodeSpec(), ThreeNodes())));
+  ClusterSpec grown = ThreeNodeSpec();
+  grown.storage.devices.push_back({"/dev/sdc", "", 80, ""});
+  grown.storage.nodes.push_back("n4");
+  auto nodes = ThreeNodes();
+  nodes.push_back(Node("n4", "z1", {Disk("sdb", false), Disk("sdc", false)}));
+  auto after = ByKey(BuildDesiredState(Context(grown, nodes)));
+  for (const auto& [key, object] : before) {
+    ASSERT_TRUE(after.count(key)) << key;
+    EXPECT_EQ(after[key], object) << key;
+  }
+  EXPECT_EQ(after.size(), before.size() + 5 * 2);  // n1-n3 gain sdc, n4 gets sdb and sdc
+  EXPECT_TRUE(after.count("Deployment/c1-chunkserver-n4-sdc"));
+}
+
+TEST(DesiredStateTest, Deterministic) {
+  auto a = BuildDesiredState(Context(ThreeNodeSpec(), ThreeNodes()));
+  auto b = BuildDesiredState(Context(ThreeNodeSpec(), ThreeNodes()));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].object, b[i].object);
+}
+
+TEST(DesiredStateTest, SnapshotCloneKeysNeverInConfigMaps) {
+  ClusterSpec spec = ThreeNodeSpec();
+  spec.snapshot_clone_enabled = true;
+  S3Spec s3;
+  s3.nos_address = "http://s3:9000";
+  s3.bucket_name = "b";
+  s3.plain_ak = "AKIAPLAIN";
+  s3.plain_sk = "SECRETPLAIN";
+  spec.s3 = s3;
+  auto objects = ByKey(BuildDesiredState(Context(spec, ThreeNodes())));
+  ASSERT_TRUE(objects.count("Secret/c1-s3-credentials"));
+  EXPECT_EQ(objects["Secret/c1-s3-credentials"]["stringData"]["accessKey"], "AKIAPLAIN");
+  for (const auto& [key, object] : objects) {
+    if (object["kind"] == "Secret") continue;
+    EXPECT_EQ(object.dump().find("SECRETPLAIN"), std::string::npos) << key;
+  }
+  const Json& pod = objects["Deployment/c1-snapshotclone-a"]["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["containers"][0]["env"][1]["valueFrom"]["secretKeyRef"]["name"],
+            "c1-s3-credentials");
+  EXPECT_TRUE(objects.count("Service/c1-snapshotclone"));
+}
+
+TEST(DesiredStateTest, TopologyFromPlacement) {
+  std::vector<NodeInfo> nodes;
+  ClusterSpec spec;
+  spec.image = "i";
+  spec.nodes = {"s1", "s2", "s3"};
+  for (int z = 1; z <= 3; ++z) {
+    nodes.push_back(Node("s" + std::to_string(z), "z" + std::to_string(z), {Disk("sdb", false)}));
+    nodes.push_back(
+        Node("h" + std::to_string(z + 3), "z" + std::to_string(z), {Disk("sdb", true)}));
+    spec.storage.nodes.push_back(nodes[nodes.size() - 2].name);
+    spec.storage.nodes.push_back(nodes.back().name);
+  }
+  spec.storage.use_all_devices = true;
+  spec.storage.copysets = 50;
+  spec.storage.poolsets = {{"fast", "ssd"}, {"bulk", "hdd"}};
+  auto request = BuildTopology(Context(spec, nodes));
+  ASSERT_EQ(request.poolsets_size(), 2);
+  EXPECT_EQ(request.poolsets(1).type(), "hdd");
+  ASSERT_EQ(request.physical_pools_size(), 2);
+  EXPECT_EQ(request.physical_pools(0).name(), "fast-pool");
+  EXPECT_EQ(request.physical_pools(0).copysets_per_chunkserver(), 50u);
+  ASSERT_EQ(request.servers_size(), 6);
+  for (const auto& s : request.servers()) {
+    EXPECT_EQ(s.physical_pool(), s.name()[0] == 's' ? "fast-pool" : "bulk-pool") << s.name();
+    EXPECT_FALSE(s.zone().empty());
+  }
+}
+
+TEST(ObjectNameTest, LongNamesAreCutWithAHash) {
+  std::string a = ObjectName({"cluster", "chunkserver", std::string(60, 'x'), "sdb"});
+  std::string b = ObjectName({"cluster", "chunkserver", std::string(60, 'x'), "sdc"});
+  EXPECT_LE(a.size(), 63u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(ObjectName({"C1", "nvme0n1", "node.example.com"}), "c1-nvme0n1-node-example-com");
+}
+
+}  // namespace
+}  // namespace curve::op

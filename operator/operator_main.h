@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+namespace curve::op {
+
+// curve-operator settings (flags; see RunOperator).
+struct OperatorOptions {
+  std::string kubeconfig;       // empty: $KUBECONFIG, else in-cluster
+  std::string watch_namespace;  // empty: all namespaces
+  // --mds-address: the MDS the operator registers topology with, instead of the cluster's own
+  // MDS members (tests run a real curve-mds on the host; an operator outside the cluster).
+  std::string mds_address;
+  std::string lease_namespace = "curve";
+  std::string identity;  // default: hostname-pid
+  bool leader_elect = true;
+  int workers = 2;
+};
+
+// Parses "--key=value" flags; INVALID_ARGUMENT-like message in *error on a bad flag.
+bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* options, std::string* error);
+
+// The composition root: client, informers (CurveClusters and the Deployments and Jobs they
+// own), the controller and Lease leader election (only the leader reconciles). Returns the
+// process exit code after SIGTERM/SIGINT.
+int RunOperator(const OperatorOptions& options);
+
+}  // namespace curve::op
