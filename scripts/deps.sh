@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # runtime pieces the tests start for real
   fuse3 etcd-server etcd-client
+  # curve-csi node plugin: file systems, loop devices, mounts
+  e2fsprogs xfsprogs util-linux
 )
 
 missing=()

@@ -1,0 +1,47 @@
+#include "csi/driver/driver_options.h"
+
+namespace curve::csi {
+
+Status DriverOptions::Load(config::ConfigSource& source) {
+  CURVE_RETURN_IF_ERROR(source.ReadEnum<Mode>(
+      "mode", &mode,
+      {{"controller", Mode::kController}, {"node", Mode::kNode}, {"all", Mode::kAll}}));
+  CURVE_RETURN_IF_ERROR(source.Read("endpoint", &endpoint));
+  CURVE_RETURN_IF_ERROR(source.Read("nodeid", &node_id));
+  CURVE_RETURN_IF_ERROR(source.Read("drivername", &driver_name));
+  CURVE_RETURN_IF_ERROR(source.Read("mds", &mds));
+  CURVE_RETURN_IF_ERROR(source.Read("volumeDir", &volume_dir));
+  CURVE_RETURN_IF_ERROR(source.Read("stateDir", &state_dir));
+  CURVE_RETURN_IF_ERROR(source.Read("attacher", &attacher));
+  CURVE_RETURN_IF_ERROR(source.Read("loopDir", &loop_dir));
+  CURVE_RETURN_IF_ERROR(source.Read("zone", &zone));
+  CURVE_RETURN_IF_ERROR(source.Read("defaultFsType", &default_fs_type));
+  if (default_fs_type != "ext4" && default_fs_type != "xfs") {
+    return source.Invalid("defaultFsType", "ext4 or xfs");
+  }
+  CURVE_RETURN_IF_ERROR(
+      source.Read("minVolumeSize", &min_volume_size, int64_t{1} << 30, int64_t{1} << 50));
+  CURVE_RETURN_IF_ERROR(
+      source.Read("maxVolumeSize", &max_volume_size, int64_t{1} << 30, int64_t{1} << 50));
+  if (endpoint.rfind("unix://", 0) != 0 || endpoint.size() <= 8) {
+    return InvalidArgumentError("endpoint '" + endpoint + "' must look like unix:///path");
+  }
+  bool controller = mode != Mode::kNode;
+  bool node = mode != Mode::kController;
+  if (controller && mds.empty()) {
+    return InvalidArgumentError(
+        "controller mode needs MDS addresses: --mds=host:port,... or "
+        "mds in the config file");
+  }
+  if (node && node_id.empty()) return InvalidArgumentError("node mode needs --nodeid");
+  if (node && attacher != "loop") {
+    return InvalidArgumentError("attacher '" + attacher +
+                                "' is not available: expected loop (curve map is not built yet)");
+  }
+  if (min_volume_size > max_volume_size) {
+    return InvalidArgumentError("minVolumeSize is above maxVolumeSize");
+  }
+  return Status::Ok();
+}
+
+}  // namespace curve::csi

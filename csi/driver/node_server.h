@@ -1,0 +1,76 @@
+#pragma once
+
+#include <string>
+
+#include "csi/node/attacher.h"
+#include "csi/node/mounter.h"
+#include "csi/node/stage_store.h"
+#include "csi/util/operation_locks.h"
+#include "proto/csi/csi.grpc.pb.h"
+
+namespace curve::csi {
+
+struct NodeOptions {
+  std::string node_id;
+  std::string zone;  // reported as topology key topology.curve.io/zone when set
+  int64_t max_volumes = 0;
+  std::string default_fs_type = "ext4";  // when the capability names none: ext4 or xfs
+};
+
+// The CSI Node service: attach (through the Attacher) and format/mount (through the Mounter) at
+// NodeStage, bind mounts at NodePublish. Staged volumes are recorded in the StageStore so a
+// restarted plugin re-attaches them (RestoreStaged) and unpublish/unstage work without memory of
+// earlier calls. Per-volume locks answer ABORTED. Dependencies must outlive it. Thread-safe.
+class NodeServer final : public ::csi::v1::Node::Service {
+ public:
+  NodeServer(NodeOptions options, Attacher& attacher, Mounter& mounter, StageStore& store);
+
+  // Re-attaches every recorded volume and re-mounts its staging mount when missing. Returns how
+  // many volumes were restored; failures are logged and do not stop the others.
+  int RestoreStaged();
+
+  grpc::Status NodeStageVolume(grpc::ServerContext* context,
+                               const ::csi::v1::NodeStageVolumeRequest* request,
+                               ::csi::v1::NodeStageVolumeResponse* response) override;
+  grpc::Status NodeUnstageVolume(grpc::ServerContext* context,
+                                 const ::csi::v1::NodeUnstageVolumeRequest* request,
+                                 ::csi::v1::NodeUnstageVolumeResponse* response) override;
+  grpc::Status NodePublishVolume(grpc::ServerContext* context,
+                                 const ::csi::v1::NodePublishVolumeRequest* request,
+                                 ::csi::v1::NodePublishVolumeResponse* response) override;
+  grpc::Status NodeUnpublishVolume(grpc::ServerContext* context,
+                                   const ::csi::v1::NodeUnpublishVolumeRequest* request,
+                                   ::csi::v1::NodeUnpublishVolumeResponse* response) override;
+  grpc::Status NodeGetVolumeStats(grpc::ServerContext* context,
+                                  const ::csi::v1::NodeGetVolumeStatsRequest* request,
+                                  ::csi::v1::NodeGetVolumeStatsResponse* response) override;
+  grpc::Status NodeExpandVolume(grpc::ServerContext* context,
+                                const ::csi::v1::NodeExpandVolumeRequest* request,
+                                ::csi::v1::NodeExpandVolumeResponse* response) override;
+  grpc::Status NodeGetCapabilities(grpc::ServerContext* context,
+                                   const ::csi::v1::NodeGetCapabilitiesRequest* request,
+                                   ::csi::v1::NodeGetCapabilitiesResponse* response) override;
+  grpc::Status NodeGetInfo(grpc::ServerContext* context,
+                           const ::csi::v1::NodeGetInfoRequest* request,
+                           ::csi::v1::NodeGetInfoResponse* response) override;
+
+ private:
+  Status DoStage(const ::csi::v1::NodeStageVolumeRequest& request);
+  Status DoUnstage(const ::csi::v1::NodeUnstageVolumeRequest& request);
+  Status DoPublish(const ::csi::v1::NodePublishVolumeRequest& request);
+  Status DoUnpublish(const ::csi::v1::NodeUnpublishVolumeRequest& request);
+  Status DoStats(const ::csi::v1::NodeGetVolumeStatsRequest& request,
+                 ::csi::v1::NodeGetVolumeStatsResponse* response);
+  Status DoExpand(const ::csi::v1::NodeExpandVolumeRequest& request,
+                  ::csi::v1::NodeExpandVolumeResponse* response);
+  // Formats when blank and mounts the staged device at its staging path.
+  Status MountStaged(const StagedVolume& volume);
+
+  NodeOptions options_;
+  Attacher& attacher_;
+  Mounter& mounter_;
+  StageStore& store_;
+  OperationLocks locks_;
+};
+
+}  // namespace curve::csi

@@ -1,0 +1,177 @@
+// Unit tests of the node side with fakes: NodeServer's stage/publish logic, restart restore,
+// the stage records and mountinfo parsing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/testing/subprocess.h"
+#include "csi/driver/node_server.h"
+#include "csi/node/linux_mounter.h"
+#include "csi/node/stage_store.h"
+#include "csi/testing/fake_node.h"
+#include "csi/util/volume_id.h"
+
+namespace curve::csi {
+namespace {
+
+namespace v1 = ::csi::v1;
+using testing::FakeAttacher;
+using testing::FakeMounter;
+
+TEST(MountInfoTest, ParsesFieldsAndEscapes) {
+  std::string text =
+      "36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext4 /dev/loop3 rw,errors=continue\n"
+      "37 35 98:0 / /ro ro,relatime shared:2 - xfs /dev/loop4 ro\n"
+      "garbage line\n";
+  auto mounts = ParseMountInfo(text);
+  ASSERT_EQ(mounts.size(), 2u);
+  EXPECT_EQ(mounts[0].target, "/mnt two");
+  EXPECT_EQ(mounts[0].root, "/mnt1");
+  EXPECT_EQ(mounts[0].source, "/dev/loop3");
+  EXPECT_EQ(mounts[0].fs_type, "ext4");
+  EXPECT_FALSE(mounts[0].read_only);
+  EXPECT_TRUE(mounts[1].read_only);
+  EXPECT_EQ(mounts[1].fs_type, "xfs");
+}
+
+TEST(StageStoreTest, SaveLoadRemoveAndCorruptRecords) {
+  curve::testing::TempDir dir;
+  StageStore store(dir.path());
+  StagedVolume volume{"0001-03-k8s-v1", "/stage", "/dev/loop1", false,     "xfs",
+                      {"noatime"},      "k8s",    "v1",         10ll << 30};
+  ASSERT_TRUE(store.Save(volume).ok());
+  auto loaded = store.Load(volume.volume_id);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->fs_type, "xfs");
+  EXPECT_EQ(loaded->mount_flags, std::vector<std::string>{"noatime"});
+  EXPECT_EQ(loaded->size_bytes, 10ll << 30);
+  std::ofstream(dir.path() + "/staged/broken.json") << "{not json";
+  std::vector<std::string> errors;
+  EXPECT_EQ(store.LoadAll(&errors).size(), 1u);
+  EXPECT_EQ(errors.size(), 1u);
+  ASSERT_TRUE(store.Remove(volume.volume_id).ok());
+  EXPECT_EQ(store.Load(volume.volume_id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store.Remove(volume.volume_id).ok());
+}
+
+class NodeServerTest : public ::testing::Test {
+ protected:
+  NodeServerTest() : store_(dir_.path() + "/state") { Reset(); }
+  void Reset() {
+    node_ =
+        std::make_unique<NodeServer>(NodeOptions{"node1", "z1", 0}, attacher_, mounter_, store_);
+  }
+
+  v1::VolumeCapability Mount(const std::string& fs = "") {
+    v1::VolumeCapability capability;
+    capability.mutable_mount()->set_fs_type(fs);
+    capability.mutable_access_mode()->set_mode(
+        v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+    return capability;
+  }
+  grpc::Status Stage(const std::string& id, const v1::VolumeCapability& capability) {
+    v1::NodeStageVolumeRequest request;
+    request.set_volume_id(id);
+    request.set_staging_target_path(dir_.path() + "/stage");
+    *request.mutable_volume_capability() = capability;
+    v1::NodeStageVolumeResponse response;
+    return node_->NodeStageVolume(nullptr, &request, &response);
+  }
+  grpc::Status Publish(const std::string& id, const v1::VolumeCapability& capability,
+                       bool readonly) {
+    v1::NodePublishVolumeRequest request;
+    request.set_volume_id(id);
+    request.set_staging_target_path(dir_.path() + "/stage");
+    request.set_target_path(dir_.path() + "/target");
+    request.set_readonly(readonly);
+    *request.mutable_volume_capability() = capability;
+    v1::NodePublishVolumeResponse response;
+    return node_->NodePublishVolume(nullptr, &request, &response);
+  }
+
+  curve::testing::TempDir dir_;
+  FakeAttacher attacher_;
+  FakeMounter mounter_;
+  StageStore store_;
+  std::unique_ptr<NodeServer> node_;
+  const std::string id_ = EncodeVolumeId({"k8s", "vol1"});
+};
+
+TEST_F(NodeServerTest, StageFormatsOnceAndIsIdempotent) {
+  ASSERT_TRUE(Stage(id_, Mount("xfs")).ok());
+  ASSERT_TRUE(Stage(id_, Mount("xfs")).ok());
+  EXPECT_EQ(mounter_.format_calls, 1);
+  EXPECT_EQ(mounter_.mounts.at(dir_.path() + "/stage").fs_type, "xfs");
+  EXPECT_EQ(attacher_.attached.size(), 1u);
+}
+
+TEST_F(NodeServerTest, ExistingFileSystemIsNeverReformatted) {
+  mounter_.formats["/dev/fake-" + id_] = "ext4";
+  ASSERT_TRUE(Stage(id_, Mount("xfs")).ok());
+  EXPECT_EQ(mounter_.format_calls, 0);
+  EXPECT_EQ(mounter_.mounts.at(dir_.path() + "/stage").fs_type, "ext4");
+}
+
+TEST_F(NodeServerTest, ValidationErrors) {
+  EXPECT_EQ(Stage("", Mount()).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Stage(id_, Mount("btrfs")).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Stage("not-an-id", Mount()).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Publish(id_, Mount(), false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  v1::VolumeCapability rwx = Mount();
+  rwx.mutable_access_mode()->set_mode(v1::VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER);
+  EXPECT_EQ(Stage(id_, rwx).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(NodeServerTest, PublishReadOnlyAndUnpublishIdempotent) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  ASSERT_TRUE(Publish(id_, Mount(), true).ok());
+  EXPECT_TRUE(mounter_.mounts.at(dir_.path() + "/target").read_only);
+  ASSERT_TRUE(Publish(id_, Mount(), true).ok());
+  v1::NodeUnpublishVolumeRequest request;
+  request.set_volume_id(id_);
+  request.set_target_path(dir_.path() + "/target");
+  v1::NodeUnpublishVolumeResponse response;
+  EXPECT_TRUE(node_->NodeUnpublishVolume(nullptr, &request, &response).ok());
+  EXPECT_TRUE(node_->NodeUnpublishVolume(nullptr, &request, &response).ok());
+  EXPECT_FALSE(mounter_.mounts.count(dir_.path() + "/target"));
+}
+
+TEST_F(NodeServerTest, RestartRestoresStagedVolumes) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  // A restart: the attach and the staging mount are gone (e.g. after a node reboot).
+  attacher_.attached.clear();
+  mounter_.mounts.clear();
+  Reset();
+  EXPECT_EQ(node_->RestoreStaged(), 1);
+  EXPECT_EQ(attacher_.attached.count(id_), 1u);
+  EXPECT_EQ(mounter_.mounts.count(dir_.path() + "/stage"), 1u);
+  EXPECT_EQ(mounter_.format_calls, 1);  // restored, not reformatted
+}
+
+TEST_F(NodeServerTest, UnstageWorksAfterLossOfState) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  std::filesystem::remove_all(dir_.path() + "/state");
+  v1::NodeUnstageVolumeRequest request;
+  request.set_volume_id(id_);
+  request.set_staging_target_path(dir_.path() + "/stage");
+  v1::NodeUnstageVolumeResponse response;
+  EXPECT_TRUE(node_->NodeUnstageVolume(nullptr, &request, &response).ok());
+  EXPECT_TRUE(attacher_.attached.empty());
+  EXPECT_TRUE(mounter_.mounts.empty());
+}
+
+TEST_F(NodeServerTest, InfoAndCapabilities) {
+  v1::NodeGetInfoResponse info;
+  v1::NodeGetInfoRequest info_request;
+  ASSERT_TRUE(node_->NodeGetInfo(nullptr, &info_request, &info).ok());
+  EXPECT_EQ(info.node_id(), "node1");
+  EXPECT_EQ(info.accessible_topology().segments().at("topology.curve.io/zone"), "z1");
+  v1::NodeGetCapabilitiesResponse caps;
+  v1::NodeGetCapabilitiesRequest caps_request;
+  ASSERT_TRUE(node_->NodeGetCapabilities(nullptr, &caps_request, &caps).ok());
+  EXPECT_EQ(caps.capabilities_size(), 4);
+}
+
+}  // namespace
+}  // namespace curve::csi

@@ -1,0 +1,264 @@
+// Conformance and restart tests of curve-csi --mode=all on a real etcd and curve-mds, with the
+// LoopFileAttacher (real loop devices, mkfs and mounts; needs root). csi-sanity comes from
+// scripts/go-tools.sh (built into a cache outside the clone).
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <regex>
+
+#include "csi/node/linux_mounter.h"
+#include "csi/node/loop_file_attacher.h"
+#include "csi/testing/csi_cluster.h"
+#include "csi/util/exec.h"
+#include "proto/csi/csi.grpc.pb.h"
+
+namespace curve::csi::testing {
+namespace {
+
+namespace v1 = ::csi::v1;
+using curve::testing::Subprocess;
+
+std::string CsiSanityBin() {
+  auto built = RunCommand({GO_TOOLS_SH, "csi-sanity"}, std::chrono::minutes(10));
+  if (!built.ok() || built->exit_code != 0) return "";
+  auto path = RunCommand({GO_TOOLS_SH, "path", "csi-sanity"});
+  if (!path.ok() || path->exit_code != 0) return "";
+  std::string dir = path->output.substr(0, path->output.find('\n'));
+  return dir + "/csi-sanity";
+}
+
+bool HasCapSysResource() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      uint64_t caps = std::stoull(line.substr(7), nullptr, 16);
+      return (caps >> 24) & 1;  // CAP_SYS_RESOURCE
+    }
+  }
+  return false;
+}
+
+struct SanityCounts {
+  int passed = -1, failed = -1, pending = -1, skipped = -1;
+  std::string failures;  // "[FAIL]" lines
+};
+
+class CsiSanityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for loop devices and mounts";
+    const char* mds_bin = getenv("CURVE_MDS_BIN");
+    // Online ext4 growth needs CAP_SYS_RESOURCE, which some sandboxes drop; xfs grows without.
+    std::vector<std::string> args;
+    if (!HasCapSysResource()) args.push_back("--defaultFsType=xfs");
+    auto cluster =
+        CsiCluster::Start(mds_bin != nullptr ? mds_bin : CURVE_MDS_BIN, CURVE_CSI_BIN, args);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = std::move(cluster).value();
+  }
+  void TearDown() override {
+    if (cluster_) {
+      std::string cleaned = cluster_->CleanUpMountsAndLoops();
+      if (!cleaned.empty()) std::cerr << "cleanup:\n" << cleaned;
+    }
+  }
+
+  SanityCounts RunSanity(const std::string& access_type) {
+    SanityCounts counts;
+    std::string bin = CsiSanityBin();
+    EXPECT_FALSE(bin.empty()) << "scripts/go-tools.sh csi-sanity failed";
+    if (bin.empty()) return counts;
+    std::string params = cluster_->dir() + "/params.yaml";
+    std::ofstream(params) << "user: sanity\npoolset: default\n";
+    std::string log = cluster_->dir() + "/sanity-" + access_type + ".log";
+    auto process = Subprocess::Start(
+        {bin, "-csi.endpoint=" + cluster_->endpoint(),
+         "-csi.stagingdir=" + cluster_->dir() + "/sanity-staging",
+         "-csi.mountdir=" + cluster_->dir() + "/sanity-target",
+         "-csi.testvolumesize=" + std::to_string(10ll << 30), "-csi.testvolumeparameters=" + params,
+         "-csi.testvolumeaccesstype=" + access_type, "-ginkgo.no-color"},
+        log);
+    EXPECT_TRUE(process.ok()) << process.status();
+    if (!process.ok()) return counts;
+    std::regex summary(R"((\d+) Passed \| (\d+) Failed \| (\d+) Pending \| (\d+) Skipped)");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto line = process->ReadLine(std::chrono::seconds(5));
+      if (!line) {
+        if (!process->running()) break;
+        continue;
+      }
+      std::smatch match;
+      if (std::regex_search(*line, match, summary)) {
+        counts.passed = std::stoi(match[1]);
+        counts.failed = std::stoi(match[2]);
+        counts.pending = std::stoi(match[3]);
+        counts.skipped = std::stoi(match[4]);
+      }
+      if (line->find("[FAIL]") != std::string::npos) counts.failures += *line + "\n";
+    }
+    if (process->running()) {
+      process->Kill(SIGKILL);
+      ADD_FAILURE() << "csi-sanity did not finish in time";
+    }
+    std::cout << "csi-sanity " << access_type << ": " << counts.passed << " passed, "
+              << counts.failed << " failed, " << counts.skipped << " skipped, " << counts.pending
+              << " pending\n"
+              << counts.failures;
+    RecordProperty("passed", counts.passed);
+    RecordProperty("failed", counts.failed);
+    RecordProperty("skipped", counts.skipped);
+    return counts;
+  }
+
+  std::unique_ptr<CsiCluster> cluster_;
+};
+
+TEST_F(CsiSanityTest, MountAccess) {
+  SanityCounts counts = RunSanity("mount");
+  EXPECT_GT(counts.passed, 40);
+  EXPECT_EQ(counts.failed, 0) << counts.failures;
+}
+
+TEST_F(CsiSanityTest, BlockAccess) {
+  SanityCounts counts = RunSanity("block");
+  EXPECT_GT(counts.passed, 40);
+  EXPECT_EQ(counts.failed, 0) << counts.failures;
+}
+
+// A CSI client on the plugin's socket.
+class Client {
+ public:
+  explicit Client(const std::string& endpoint)
+      : channel_(grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), Args())),
+        controller_(v1::Controller::NewStub(channel_)),
+        node_(v1::Node::NewStub(channel_)) {}
+
+  // Channels to one target share subchannels by default: after a plugin restart a new channel
+  // could meet the dead connection. Each client gets its own.
+  static grpc::ChannelArguments Args() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return args;
+  }
+
+  template <typename Stub, typename Request, typename Response, typename Method>
+  grpc::Status Call(Stub& stub, Method method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    context.set_wait_for_ready(true);
+    return ((*stub).*method)(&context, request, response);
+  }
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Controller::Stub> controller_;
+  std::unique_ptr<v1::Node::Stub> node_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+bool IsMounted(const std::string& path) {
+  LinuxMounter mounter;
+  return mounter.FindMount(path).ok();
+}
+
+TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
+  Client client(cluster_->endpoint());
+  v1::VolumeCapability capability;
+  capability.mutable_mount()->set_fs_type("ext4");
+  capability.mutable_access_mode()->set_mode(v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+
+  v1::CreateVolumeRequest create;
+  create.set_name("restart-vol");
+  *create.add_volume_capabilities() = capability;
+  v1::CreateVolumeResponse created;
+  auto status =
+      client.Call(client.controller_, &v1::Controller::Stub::CreateVolume, create, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string id = created.volume().volume_id();
+
+  std::string staging = cluster_->dir() + "/restart/staging";
+  std::string target = cluster_->dir() + "/restart/target";
+  mkdir((cluster_->dir() + "/restart").c_str(), 0755);
+  mkdir(staging.c_str(), 0755);
+  v1::NodeStageVolumeRequest stage;
+  stage.set_volume_id(id);
+  stage.set_staging_target_path(staging);
+  *stage.mutable_volume_capability() = capability;
+  *stage.mutable_volume_context() = created.volume().volume_context();
+  v1::NodeStageVolumeResponse staged;
+  status = client.Call(client.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::NodePublishVolumeRequest publish;
+  publish.set_volume_id(id);
+  publish.set_staging_target_path(staging);
+  publish.set_target_path(target);
+  *publish.mutable_volume_capability() = capability;
+  v1::NodePublishVolumeResponse published;
+  status = client.Call(client.node_, &v1::Node::Stub::NodePublishVolume, publish, &published);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::ofstream(target + "/before") << "written before the restart";
+
+  cluster_->KillCsi();
+  // With the plugin dead, the mount still serves reads and writes.
+  EXPECT_EQ(ReadFile(target + "/before"), "written before the restart");
+  {
+    std::ofstream during(target + "/during");
+    during << "written while the plugin was down";
+  }
+  ASSERT_TRUE(RunCommand({"sync", "-f", target + "/during"}).ok());
+  EXPECT_EQ(ReadFile(target + "/during"), "written while the plugin was down");
+
+  ASSERT_TRUE(cluster_->StartCsi().ok());
+  Client again(cluster_->endpoint());
+  EXPECT_TRUE(IsMounted(staging));
+  EXPECT_EQ(ReadFile(target + "/before"), "written before the restart");
+
+  v1::NodeUnpublishVolumeRequest unpublish;
+  unpublish.set_volume_id(id);
+  unpublish.set_target_path(target);
+  v1::NodeUnpublishVolumeResponse unpublished;
+  status = again.Call(again.node_, &v1::Node::Stub::NodeUnpublishVolume, unpublish, &unpublished);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(IsMounted(target));
+
+  // A restage after unstage finds the data (the file system is not reformatted).
+  v1::NodeUnstageVolumeRequest unstage;
+  unstage.set_volume_id(id);
+  unstage.set_staging_target_path(staging);
+  v1::NodeUnstageVolumeResponse unstaged;
+  status = again.Call(again.node_, &v1::Node::Stub::NodeUnstageVolume, unstage, &unstaged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(IsMounted(staging));
+  EXPECT_TRUE(LoopDevicesUnder(cluster_->dir()).empty());
+  status = again.Call(again.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ReadFile(staging + "/during"), "written while the plugin was down");
+
+  // Loss of state: the plugin's records vanish (as after a reinstall); unstage still cleans up.
+  cluster_->KillCsi();
+  ASSERT_TRUE(RunCommand({"rm", "-rf", cluster_->dir() + "/state"}).ok());
+  ASSERT_TRUE(cluster_->StartCsi().ok());
+  Client third(cluster_->endpoint());
+  status = third.Call(third.node_, &v1::Node::Stub::NodeUnstageVolume, unstage, &unstaged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(IsMounted(staging));
+  EXPECT_TRUE(LoopDevicesUnder(cluster_->dir()).empty());
+  status = third.Call(third.node_, &v1::Node::Stub::NodeUnstageVolume, unstage, &unstaged);
+  EXPECT_TRUE(status.ok()) << "unstage must be idempotent: " << status.error_message();
+
+  v1::DeleteVolumeRequest remove;
+  remove.set_volume_id(id);
+  v1::DeleteVolumeResponse removed;
+  status = third.Call(third.controller_, &v1::Controller::Stub::DeleteVolume, remove, &removed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+}  // namespace
+}  // namespace curve::csi::testing

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "csi/node/attacher.h"
+#include "csi/node/mounter.h"
+
+namespace curve::csi::testing {
+
+// In-memory Attacher: a volume's device is /dev/fake-<volume id> (its data, i.e. the Mounter's
+// formats, belong to that name across detach and re-attach).
+class FakeAttacher : public Attacher {
+ public:
+  Result<std::string> Attach(const AttachRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++attach_calls;
+    auto it = attached.find(request.volume_id);
+    if (it != attached.end()) return it->second;
+    std::string device = "/dev/fake-" + request.volume_id;
+    attached[request.volume_id] = device;
+    sizes[request.volume_id] = request.size_bytes;
+    return device;
+  }
+  Status Detach(const std::string& volume_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    attached.erase(volume_id);
+    return Status::Ok();
+  }
+  Result<std::map<std::string, std::string>> ListAttached() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return attached;
+  }
+  Result<int64_t> Refresh(const std::string& volume_id, int64_t size_bytes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!attached.count(volume_id)) return NotFoundError(volume_id + " is not attached");
+    sizes[volume_id] = std::max(sizes[volume_id], size_bytes);
+    return sizes[volume_id];
+  }
+
+  std::map<std::string, std::string> attached;
+  std::map<std::string, int64_t> sizes;
+  int attach_calls = 0;
+
+ private:
+  std::mutex mu_;
+};
+
+// In-memory Mounter: remembers formats and mounts; never touches the system.
+class FakeMounter : public Mounter {
+ public:
+  Result<std::string> GetFormat(const std::string& device) override {
+    auto it = formats.find(device);
+    return it == formats.end() ? std::string() : it->second;
+  }
+  Status Format(const std::string& device, const std::string& fs_type) override {
+    ++format_calls;
+    formats[device] = fs_type;
+    return Status::Ok();
+  }
+  Status Mount(const std::string& source, const std::string& target, const std::string& fs_type,
+               const std::vector<std::string>& options) override {
+    mounts[target] = MountPoint{source, target, fs_type, "/", false};
+    return Status::Ok();
+  }
+  Status BindMount(const std::string& source, const std::string& target, bool read_only) override {
+    auto it = mounts.find(source);
+    std::string fs = it == mounts.end() ? "devtmpfs" : it->second.fs_type;
+    mounts[target] = MountPoint{source, target, fs, "/", read_only};
+    return Status::Ok();
+  }
+  Status Unmount(const std::string& target) override {
+    mounts.erase(target);
+    return Status::Ok();
+  }
+  Result<MountPoint> FindMount(const std::string& target) override {
+    auto it = mounts.find(target);
+    if (it == mounts.end()) return NotFoundError("nothing is mounted at " + target);
+    return it->second;
+  }
+  Status ResizeFs(const std::string& device, const std::string& mount_path,
+                  const std::string& fs_type) override {
+    ++resize_calls;
+    return Status::Ok();
+  }
+
+  std::map<std::string, std::string> formats;
+  std::map<std::string, MountPoint> mounts;
+  int format_calls = 0;
+  int resize_calls = 0;
+};
+
+}  // namespace curve::csi::testing
