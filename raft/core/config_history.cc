@@ -33,11 +33,4 @@ void ConfigHistory::CompactTo(Index index) {
   records_.erase(records_.begin(), records_.begin() + keep_from);
 }
 
-const Configuration& ConfigHistory::At(Index index) const {
-  for (size_t i = records_.size(); i > 0; --i) {
-    if (records_[i - 1].first <= index) return records_[i - 1].second;
-  }
-  return records_.front().second;
-}
-
 }  // namespace curve::raft

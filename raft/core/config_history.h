@@ -31,8 +31,6 @@ class ConfigHistory {
 
   const Configuration& Current() const { return records_.back().second; }
   Index CurrentIndex() const { return records_.back().first; }
-  // The configuration in force at `index`, for index >= the base's index.
-  const Configuration& At(Index index) const;
 
   // Incremented on every change of Current(), so a reader can notice changes cheaply.
   uint64_t version() const { return version_; }

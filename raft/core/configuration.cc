@@ -135,17 +135,17 @@ uint64_t QuorumValue(const Configuration& config, const std::function<uint64_t(N
 }
 
 VoteResult TallyVotes(const Configuration& config, const std::function<int(NodeId)>& granted) {
+  if (config.voters.empty()) return VoteResult::kLost;
   size_t yes = 0;
-  size_t no = 0;
+  size_t missing = 0;
   for (NodeId id : config.voters) {
     int g = granted(id);
     if (g > 0) ++yes;
-    if (g == 0) ++no;
+    if (g < 0) ++missing;
   }
   size_t majority = config.voters.size() / 2 + 1;
-  if (config.voters.empty()) return VoteResult::kLost;
   if (yes >= majority) return VoteResult::kWon;
-  if (yes + (config.voters.size() - yes - no) >= majority) return VoteResult::kPending;
+  if (yes + missing >= majority) return VoteResult::kPending;
   return VoteResult::kLost;
 }
 

@@ -3,11 +3,13 @@
 // through partitions, crashes, membership changes and transfers; the recorded history must be
 // linearizable (testing/linearizability.h). A negative control shows the check bites.
 //
-// Environment: RAFT_LIN_SEEDS=<n> seeds per read mode and group size (default 25).
+// Environment: RAFT_LIN_SEEDS=<n> seeds per read mode and group size (default 25);
+// RAFT_LIN_SEED=<s> replays one seed.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "raft/core/testing/linearizability.h"
 #include "raft/core/testing/simulator.h"
@@ -15,9 +17,9 @@
 namespace curve::raft::testing {
 namespace {
 
-uint64_t Seeds() {
-  const char* v = std::getenv("RAFT_LIN_SEEDS");
-  return v == nullptr || *v == '\0' ? 25 : std::strtoull(v, nullptr, 10);
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback : std::strtoull(v, nullptr, 10);
 }
 
 SimOptions RegisterWorkload(uint64_t seed, int members, ReadMode mode) {
@@ -32,27 +34,33 @@ SimOptions RegisterWorkload(uint64_t seed, int members, ReadMode mode) {
 }
 
 TEST(RaftLinearizabilityTest, RegisterThroughPartitionsAndCrashes) {
+  uint64_t only = EnvOr("RAFT_LIN_SEED", 0);
+  uint64_t first = only != 0 ? only : 1;
+  uint64_t last = only != 0 ? only : EnvOr("RAFT_LIN_SEEDS", 25);
   uint64_t ops = 0;
   uint64_t reads = 0;
+  uint64_t runs = 0;
   for (ReadMode mode : {ReadMode::kReadIndex, ReadMode::kLeaseBased}) {
     for (int members : {3, 5}) {
-      for (uint64_t seed = 1; seed <= Seeds(); ++seed) {
+      for (uint64_t seed = first; seed <= last; ++seed) {
+        std::string where = "seed=" + std::to_string(seed) + " members=" + std::to_string(members) +
+                            " lease=" + std::to_string(mode == ReadMode::kLeaseBased) +
+                            "; replay: RAFT_LIN_SEED=" + std::to_string(seed);
         Simulator sim(RegisterWorkload(seed, members, mode));
         Status s = sim.Run();
-        ASSERT_TRUE(s.ok()) << s.message();
+        ASSERT_TRUE(s.ok()) << s.message() << "\n" << where;
         LinearizabilityResult r = CheckRegisterLinearizable(sim.history(), "");
-        ASSERT_TRUE(r.decided) << "seed=" << seed;
-        ASSERT_TRUE(r.linearizable) << "seed=" << seed << " members=" << members
-                                    << " lease=" << (mode == ReadMode::kLeaseBased) << "\n"
-                                    << r.explanation;
+        ASSERT_TRUE(r.decided) << where;
+        ASSERT_TRUE(r.linearizable) << r.explanation << "\n" << where;
         ops += sim.history().size();
         reads += sim.stats().reads_completed;
+        ++runs;
       }
     }
   }
   std::printf("linearizability: %llu operations (%llu reads) checked over %llu runs\n",
               static_cast<unsigned long long>(ops), static_cast<unsigned long long>(reads),
-              static_cast<unsigned long long>(4 * Seeds()));
+              static_cast<unsigned long long>(runs));
 }
 
 TEST(RaftLinearizabilityTest, NegativeControlCatchesReadsServedLocally) {
