@@ -260,5 +260,37 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+// A controller whose MDS is down says so, naming the address, in Probe and in CreateVolume.
+TEST(CsiUnreachableMdsTest, ErrorsNameTheMdsAddress) {
+  curve::testing::TempDir dir;
+  std::string mds = "127.0.0.1:" + std::to_string(curve::testing::PickFreePort());
+  std::string endpoint = "unix://" + dir.path() + "/csi.sock";
+  auto csi = Subprocess::Start(
+      {CURVE_CSI_BIN, "--mode=controller", "--endpoint=" + endpoint, "--mds=" + mds},
+      dir.path() + "/csi.log");
+  ASSERT_TRUE(csi.ok()) << csi.status();
+  auto line = csi->ReadLine(std::chrono::seconds(30));
+  ASSERT_TRUE(line && line->rfind("listening ", 0) == 0);
+  Client client(endpoint);
+  auto identity = v1::Identity::NewStub(client.channel_);
+  v1::ProbeRequest probe;
+  v1::ProbeResponse probed;
+  grpc::ClientContext context;
+  auto status = identity->Probe(&context, probe, &probed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("MDS unreachable at " + mds), std::string::npos)
+      << status.error_message();
+  v1::CreateVolumeRequest create;
+  create.set_name("pvc-x");
+  auto* capability = create.add_volume_capabilities();
+  capability->mutable_block();
+  capability->mutable_access_mode()->set_mode(v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+  v1::CreateVolumeResponse created;
+  status = client.Call(client.controller_, &v1::Controller::Stub::CreateVolume, create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("MDS unreachable at " + mds), std::string::npos)
+      << status.error_message();
+}
+
 }  // namespace
 }  // namespace curve::csi::testing
