@@ -22,6 +22,9 @@ constexpr char kUsage[] =
     "  volume create NAME --size=SIZE [--poolset=NAME]\n"
     "  volume stat NAME | volume list [DIR] | volume delete NAME [--purge]\n"
     "  volume extend NAME --size=SIZE\n"
+    "  mkdir DIR\n"
+    "  recycle list | recycle purge ID | recycle recover ID [--to=PATH]\n"
+    "  chunkserver retire ID\n"
     "  status\n";
 
 struct Context {
@@ -225,6 +228,107 @@ Status Volume(Context& ctx, const std::string& verb, const std::vector<std::stri
   return InvalidArgumentError("unknown volume command '" + verb + "'");
 }
 
+Status MakeDir(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() < 2) return InvalidArgumentError("mkdir needs a DIR");
+  mds::CreateFileRequest request;
+  request.set_user(ctx.user);
+  request.set_path(Path(args[1]));
+  request.set_type(mds::FILE_TYPE_DIRECTORY);
+  mds::CreateFileResponse response;
+  CURVE_RETURN_IF_ERROR(Invoke(ctx, "CreateFile", request, &response, NS_CALL(CreateFile), false));
+  if (ctx.json) {
+    ctx.out << Json(response.file());
+  } else {
+    ctx.out << "created directory " << response.file().path() << "\n";
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> ParseId(const std::string& what, const std::vector<std::string>& args) {
+  if (args.size() < 3) return InvalidArgumentError(what + " needs an ID");
+  const std::string& text = args[2];
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      text.size() > 19) {
+    return InvalidArgumentError("ID '" + text + "' is not a number");
+  }
+  return std::stoull(text);
+}
+
+std::string FormatTime(int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+Status Recycle(Context& ctx, const std::string& verb, const std::vector<std::string>& args) {
+  if (verb == "list") {
+    mds::ListRecycleBinRequest request;
+    request.set_user(ctx.user);
+    mds::ListRecycleBinResponse response;
+    CURVE_RETURN_IF_ERROR(
+        Invoke(ctx, "ListRecycleBin", request, &response, NS_CALL(ListRecycleBin)));
+    if (ctx.json) {
+      ctx.out << Json(response);
+      return Status::Ok();
+    }
+    Table table({"ID", "PATH", "SIZE", "OWNER", "DELETED"});
+    for (const auto& f : response.files()) {
+      table.Add({std::to_string(f.id()), f.path(), FormatBytes(f.size()), f.owner(),
+                 FormatTime(f.deleted_ms())});
+    }
+    table.Print(ctx.out);
+    return Status::Ok();
+  }
+  if (verb == "purge") {
+    CURVE_ASSIGN_OR_RETURN(uint64_t id, ParseId("recycle purge", args));
+    mds::PurgeFileRequest request;
+    request.set_user(ctx.user);
+    request.set_file_id(id);
+    mds::PurgeFileResponse response;
+    CURVE_RETURN_IF_ERROR(Invoke(ctx, "PurgeFile", request, &response, NS_CALL(PurgeFile)));
+    ctx.out << (ctx.json ? "{}\n" : "purged " + std::to_string(id) + "\n");
+    return Status::Ok();
+  }
+  if (verb == "recover") {
+    CURVE_ASSIGN_OR_RETURN(uint64_t id, ParseId("recycle recover", args));
+    mds::RecoverFileRequest request;
+    request.set_user(ctx.user);
+    request.set_file_id(id);
+    request.set_new_path(Path(ctx.cl.Flag("to").value_or("")));
+    mds::RecoverFileResponse response;
+    CURVE_RETURN_IF_ERROR(
+        Invoke(ctx, "RecoverFile", request, &response, NS_CALL(RecoverFile), false));
+    if (ctx.json) {
+      ctx.out << Json(response.file());
+    } else {
+      PrintFiles(ctx, {&response.file()});
+    }
+    return Status::Ok();
+  }
+  return InvalidArgumentError("unknown recycle command '" + verb + "'");
+}
+
+Status ChunkServer(Context& ctx, const std::string& verb, const std::vector<std::string>& args) {
+  if (verb != "retire") return InvalidArgumentError("unknown chunkserver command '" + verb + "'");
+  CURVE_ASSIGN_OR_RETURN(uint64_t id, ParseId("chunkserver retire", args));
+  if (id > UINT32_MAX) return InvalidArgumentError("ID " + args[2] + " is out of range");
+  mds::RetireChunkServerRequest request;
+  request.set_chunkserver_id(static_cast<uint32_t>(id));
+  mds::RetireChunkServerResponse response;
+  CURVE_RETURN_IF_ERROR(
+      Invoke(ctx, "RetireChunkServer", request, &response, TOPO_CALL(RetireChunkServer)));
+  if (ctx.json) {
+    ctx.out << Json(response);
+  } else {
+    ctx.out << "retired chunkserver " << id << "; " << response.copysets_to_move()
+            << " copysets will move to other chunkservers\n";
+  }
+  return Status::Ok();
+}
+
 Status ClusterStatus(Context& ctx) {
   mds::GetClusterHealthResponse response;
   CURVE_RETURN_IF_ERROR(Invoke(ctx, "GetClusterHealth", mds::GetClusterHealthRequest(), &response,
@@ -254,6 +358,7 @@ Result<std::vector<std::string>> MdsAddresses(const config::CommandLine& cl) {
     CURVE_ASSIGN_OR_RETURN(auto source, config::ConfigSource::FromFile(*path));
     std::vector<std::string> addresses;
     CURVE_RETURN_IF_ERROR(source.Read("mds.addresses", &addresses));
+    CURVE_RETURN_IF_ERROR(source.CheckNoUnknownKeys());
     if (addresses.empty()) return source.Invalid("mds.addresses", "a list of host:port");
     return addresses;
   }
@@ -297,6 +402,12 @@ int RunCommand(const config::CommandLine& cl, std::ostream& out, std::ostream& e
     status = Topology(ctx, args[1]);
   } else if (args[0] == "volume" && args.size() >= 2) {
     status = Volume(ctx, args[1], args);
+  } else if (args[0] == "mkdir") {
+    status = MakeDir(ctx, args);
+  } else if (args[0] == "recycle" && args.size() >= 2) {
+    status = Recycle(ctx, args[1], args);
+  } else if (args[0] == "chunkserver" && args.size() >= 2) {
+    status = ChunkServer(ctx, args[1], args);
   } else if (args[0] == "status") {
     status = ClusterStatus(ctx);
   } else {

@@ -67,26 +67,23 @@ Result<uint64_t> EtcdNamespaceStore::Reserve(const std::string& counter, uint64_
   return AbortedError("counter " + counter + " kept changing; retry");
 }
 
+Result<uint64_t> EtcdNamespaceStore::NextFileId() {
+  std::lock_guard lock(ids_mu_);
+  if (next_file_id_ == 0 || next_file_id_ >= file_id_end_) {
+    CURVE_ASSIGN_OR_RETURN(next_file_id_, Reserve(prefix_ + "ids/file", kFileIdBlock));
+    file_id_end_ = next_file_id_ + kFileIdBlock;
+  }
+  return next_file_id_++;
+}
+
 Result<FileInfo> EtcdNamespaceStore::CreateFile(FileInfo info) {
   std::string key = FileKey(info.parent_id(), info.name());
-  std::string counter = prefix_ + "ids/file";
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(counter));
-    uint64_t id = (kv.has_value() ? std::stoull(kv->value) : 0) + 1;
-    info.set_id(id);
-    Compare counter_unchanged =
-        kv.has_value() ? Compare::ModRevision(counter, Compare::Result::kEqual, kv->mod_revision)
-                       : Compare::Missing(counter);
-    CURVE_ASSIGN_OR_RETURN(auto txn, client_.Txn({counter_unchanged, Compare::Missing(key)},
-                                                 {Op::Put(counter, std::to_string(id)),
-                                                  Op::Put(key, info.SerializeAsString())},
-                                                 {Op::Get(key)}));
-    if (txn.succeeded) return info;
-    if (!txn.results.empty() && !txn.results[0].kvs.empty()) {
-      return AlreadyExistsError(info.name() + " already exists");
-    }
-  }
-  return AbortedError("file ids kept changing; retry");
+  CURVE_ASSIGN_OR_RETURN(uint64_t id, NextFileId());
+  info.set_id(id);
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::Missing(key)}, {Op::Put(key, info.SerializeAsString())}));
+  if (!txn.succeeded) return AlreadyExistsError(info.name() + " already exists");
+  return info;
 }
 
 Status EtcdNamespaceStore::UpdateFile(const FileInfo& info, int64_t revision) {
@@ -154,6 +151,20 @@ Status EtcdNamespaceStore::PurgeRecycled(uint64_t id) {
     return NotFoundError("file " + std::to_string(id) + " is not in the recycle bin");
   }
   return Status::Ok();
+}
+
+Status EtcdNamespaceStore::RestoreRecycled(const FileInfo& to) {
+  std::string recycled = prefix_ + "recycle/" + Hex(to.id());
+  std::string key = FileKey(to.parent_id(), to.name());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn,
+      client_.Txn({Compare::Version(recycled, Compare::Result::kGreater, 0), Compare::Missing(key)},
+                  {Op::Delete(recycled), Op::Put(key, to.SerializeAsString())}, {Op::Get(key)}));
+  if (txn.succeeded) return Status::Ok();
+  if (!txn.results.empty() && !txn.results[0].kvs.empty()) {
+    return AlreadyExistsError(to.name() + " already exists");
+  }
+  return NotFoundError("file_id " + std::to_string(to.id()) + " is not in the recycle bin");
 }
 
 Result<std::optional<SegmentInfo>> EtcdNamespaceStore::GetSegment(uint64_t file_id,

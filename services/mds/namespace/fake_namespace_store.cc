@@ -84,6 +84,18 @@ Status FakeNamespaceStore::PurgeRecycled(uint64_t id) {
   return Status::Ok();
 }
 
+Status FakeNamespaceStore::RestoreRecycled(const FileInfo& to) {
+  std::lock_guard lock(mu_);
+  if (files_.count({to.parent_id(), to.name()})) {
+    return AlreadyExistsError(to.name() + " already exists");
+  }
+  if (recycled_.erase(to.id()) == 0) {
+    return NotFoundError("file_id " + std::to_string(to.id()) + " is not in the recycle bin");
+  }
+  files_[{to.parent_id(), to.name()}] = FileRecord{to, ++revision_};
+  return Status::Ok();
+}
+
 Result<std::optional<SegmentInfo>> FakeNamespaceStore::GetSegment(uint64_t file_id,
                                                                   uint64_t offset) {
   std::lock_guard lock(mu_);

@@ -74,6 +74,57 @@ Status NamespaceManager::Purge(const std::string& user, uint64_t file_id) {
   return store_.PurgeRecycled(file_id);
 }
 
+Result<FileInfo> NamespaceManager::Recover(const std::string& user, uint64_t file_id,
+                                           const std::string& new_path) {
+  CURVE_RETURN_IF_ERROR(ValidateName("user", user));
+  CURVE_ASSIGN_OR_RETURN(auto file, store_.GetRecycled(file_id));
+  if (!file.has_value()) {
+    return NotFoundError("file_id " + std::to_string(file_id) + " is not in the recycle bin");
+  }
+  if (user != "root" && file->owner() != user) {
+    return PermissionDeniedError("user " + user + " does not own recycled " + file->path());
+  }
+  std::string path = new_path.empty() ? file->path() : new_path;
+  CURVE_ASSIGN_OR_RETURN(auto components, SplitPath("new_path", path));
+  if (components.empty()) return InvalidArgumentError("new_path / is the root");
+  std::vector<std::string> parent_path(components.begin(), components.end() - 1);
+  auto parent = Resolve(parent_path, path);
+  if (!parent.ok()) {
+    if (parent.status().code() != StatusCode::kNotFound) return parent.status();
+    return NotFoundError("parent directory of " + path + " does not exist");
+  }
+  if (parent->info.type() != FILE_TYPE_DIRECTORY) {
+    return FailedPreconditionError("the parent of " + path + " is not a directory");
+  }
+  FileInfo restored = *file;
+  restored.clear_path();
+  restored.clear_deleted_ms();
+  restored.set_parent_id(parent->info.id());
+  restored.set_name(components.back());
+  Status status = store_.RestoreRecycled(restored);
+  if (status.code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("new_path " + path + " already exists");
+  }
+  CURVE_RETURN_IF_ERROR(status);
+  restored.set_path(path);
+  return restored;
+}
+
+Result<int> NamespaceManager::PurgeExpired() {
+  if (options_.recycle_retention.count() <= 0) return 0;
+  CURVE_ASSIGN_OR_RETURN(auto files, store_.ListRecycled());
+  int64_t cutoff = clock_.UnixMillis() - options_.recycle_retention.count();
+  int purged = 0;
+  for (const auto& f : files) {
+    if (f.deleted_ms() > cutoff) continue;
+    Status status = store_.PurgeRecycled(f.id());
+    if (status.code() == StatusCode::kNotFound) continue;  // purged concurrently
+    CURVE_RETURN_IF_ERROR(status);
+    ++purged;
+  }
+  return purged;
+}
+
 Result<SegmentInfo> NamespaceManager::GetOrAllocateSegment(const std::string& user,
                                                            const std::string& path, uint64_t offset,
                                                            bool allocate) {

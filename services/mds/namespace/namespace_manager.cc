@@ -165,6 +165,7 @@ Result<FileInfo> NamespaceManager::Rename(const std::string& user, const std::st
   CURVE_ASSIGN_OR_RETURN(auto from, SplitPath("path", path));
   CURVE_ASSIGN_OR_RETURN(auto to, SplitPath("new_path", new_path));
   if (from.empty() || to.empty()) return InvalidArgumentError("the root cannot be renamed");
+  if (from == to) return AlreadyExistsError("new_path " + new_path + " already exists");
   if (to.size() > from.size() && std::equal(from.begin(), from.end(), to.begin())) {
     return InvalidArgumentError("new_path " + new_path + " is inside " + path);
   }

@@ -24,6 +24,8 @@ struct NamespaceOptions {
   uint32_t block_size = 4096;
   double pool_usage_limit = 0.85;  // pools used above this take no new segments
   std::chrono::seconds session_ttl{10};
+  // Deleted volumes stay in the recycle bin this long, then are purged (0: forever).
+  std::chrono::milliseconds recycle_retention{std::chrono::hours(24 * 7)};
 };
 
 // The logical pools of a poolset (NOT_FOUND when the poolset does not exist).
@@ -54,6 +56,13 @@ class NamespaceManager {
   Status Delete(const std::string& user, const std::string& path, bool purge);
   Result<std::vector<FileInfo>> ListRecycleBin(const std::string& user);
   Status Purge(const std::string& user, uint64_t file_id);
+  // Moves a recycled file back to `new_path` (empty: the path it was deleted from), with its
+  // id and segments. NOT_FOUND when it is not in the recycle bin or the parent directory is
+  // missing; ALREADY_EXISTS when the path is taken; INVALID_ARGUMENT naming new_path.
+  Result<FileInfo> Recover(const std::string& user, uint64_t file_id, const std::string& new_path);
+  // Purges every recycled file deleted more than `options().recycle_retention` ago; returns how
+  // many. Called periodically by the leader; a zero retention keeps files forever.
+  Result<int> PurgeExpired();
 
   // The segment at `offset` (a multiple of the segment size, below the volume size). When it
   // was never written and `allocate`, allocates it in the least used logical pool of the

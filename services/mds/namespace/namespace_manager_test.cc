@@ -87,6 +87,10 @@ TEST_P(NamespaceTest, CreateStatListRenameExtendDeletePurge) {
   EXPECT_EQ(manager_->Stat("alice", "/alice/v3")->id(), renamed->id());
   EXPECT_EQ(manager_->Rename("alice", "/alice/v3", "/alice/v1").status().code(),
             StatusCode::kAlreadyExists);
+  // Regression: a rename onto itself reached etcd as a transaction naming one key twice, which
+  // etcd refuses ("duplicate key given in txn request") and which surfaced as INVALID_ARGUMENT.
+  EXPECT_EQ(manager_->Rename("alice", "/alice/v3", "/alice/v3").status().code(),
+            StatusCode::kAlreadyExists);
 
   auto grown = manager_->Extend("alice", "/alice/v1", 20 * kGiB);
   ASSERT_TRUE(grown.ok()) << grown.status();
@@ -110,6 +114,50 @@ TEST_P(NamespaceTest, CreateStatListRenameExtendDeletePurge) {
   EXPECT_TRUE(manager_->ListRecycleBin("root")->empty());
   ASSERT_TRUE(manager_->Delete("alice", "/alice/v3", true).ok());
   ASSERT_TRUE(manager_->Delete("alice", "/alice", false).ok());
+}
+
+TEST_P(NamespaceTest, RecoverFromRecycleBinAndPurgeAfterRetention) {
+  ASSERT_TRUE(manager_->Create("alice", "/d", FILE_TYPE_DIRECTORY, 0, "").ok());
+  auto vol = manager_->Create("alice", "/d/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd");
+  ASSERT_TRUE(vol.ok()) << vol.status();
+  ASSERT_TRUE(manager_->GetOrAllocateSegment("alice", "/d/v", 0, true).ok());
+  ASSERT_TRUE(manager_->Delete("alice", "/d/v", false).ok());
+
+  EXPECT_EQ(manager_->Recover("bob", vol->id(), "").status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->Recover("alice", 999, "").status().code(), StatusCode::kNotFound);
+  auto bad = manager_->Recover("alice", vol->id(), "relative");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("new_path"), std::string::npos) << bad.status();
+  EXPECT_EQ(manager_->Recover("alice", vol->id(), "/nodir/v").status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(manager_->Create("alice", "/d/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd").ok());
+  auto taken = manager_->Recover("alice", vol->id(), "");
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists) << taken.status();
+
+  // Recovered under a new name with its id and segments.
+  auto back = manager_->Recover("alice", vol->id(), "/d/v2");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->id(), vol->id());
+  EXPECT_EQ(back->path(), "/d/v2");
+  EXPECT_TRUE(manager_->GetOrAllocateSegment("alice", "/d/v2", 0, false).ok());
+  EXPECT_TRUE(manager_->ListRecycleBin("alice")->empty());
+  auto stat = manager_->Stat("alice", "/d/v2");
+  ASSERT_TRUE(stat.ok());
+  EXPECT_EQ(stat->deleted_ms(), 0);
+
+  // Retention: deleted an hour apart; only the older one is purged once its time is up.
+  ASSERT_TRUE(manager_->Delete("alice", "/d/v2", false).ok());
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(manager_->Delete("alice", "/d/v", false).ok());
+  clock_.Advance(std::chrono::hours(24 * 7) - std::chrono::minutes(30));
+  auto purged = manager_->PurgeExpired();
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 1);
+  auto left = manager_->ListRecycleBin("root");
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->at(0).path(), "/d/v");
+  EXPECT_EQ(manager_->GetOrAllocateSegment("root", "/d/v2", 0, false).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_P(NamespaceTest, BadInputNamesTheField) {

@@ -50,6 +50,10 @@ class NamespaceStore {
   virtual Result<std::optional<FileInfo>> GetRecycled(uint64_t id) = 0;
   // Removes a file from the recycle bin with all its segments. NOT_FOUND when absent.
   virtual Status PurgeRecycled(uint64_t id) = 0;
+  // Moves recycled file `to.id()` back into the namespace as `to` (its parent and name), keeping
+  // its segments. NOT_FOUND when it is not in the recycle bin; ALREADY_EXISTS when the name is
+  // taken.
+  virtual Status RestoreRecycled(const FileInfo& to) = 0;
 
   virtual Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) = 0;
   // Stores `segment` unless one exists at its offset; returns whichever is stored.
@@ -69,6 +73,8 @@ class NamespaceStore {
 
 // The namespace in etcd under <prefix>ns/: file/<parent>/<name>, recycle/<id>,
 // seg/<file>/<offset>, session/<file> (bound to an etcd lease), ids/{file,chunk} counters.
+// File ids are reserved from the counter in blocks (kFileIdBlock per store), so concurrent
+// creates do not contend on it: ids are unique across replicas but neither dense nor ordered.
 class EtcdNamespaceStore final : public NamespaceStore {
  public:
   EtcdNamespaceStore(etcd::EtcdClient& client, std::string prefix);
@@ -82,6 +88,7 @@ class EtcdNamespaceStore final : public NamespaceStore {
   Result<std::vector<FileInfo>> ListRecycled() override;
   Result<std::optional<FileInfo>> GetRecycled(uint64_t id) override;
   Status PurgeRecycled(uint64_t id) override;
+  Status RestoreRecycled(const FileInfo& to) override;
   Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
   Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
   Result<uint64_t> AllocateChunkIds(uint32_t count) override;
@@ -94,9 +101,14 @@ class EtcdNamespaceStore final : public NamespaceStore {
   std::string FileKey(uint64_t parent_id, std::string_view name) const;
   std::string SegmentPrefix(uint64_t file_id) const;
   Result<uint64_t> Reserve(const std::string& counter, uint64_t count);
+  Result<uint64_t> NextFileId();
 
+  static constexpr uint64_t kFileIdBlock = 64;
   etcd::EtcdClient& client_;
   std::string prefix_;
+  std::mutex ids_mu_;
+  uint64_t next_file_id_ = 0;  // guarded by ids_mu_; 0: no block reserved
+  uint64_t file_id_end_ = 0;   // one past the reserved block
 };
 
 // In memory, for unit tests; sessions never expire on their own.
@@ -111,6 +123,7 @@ class FakeNamespaceStore final : public NamespaceStore {
   Result<std::vector<FileInfo>> ListRecycled() override;
   Result<std::optional<FileInfo>> GetRecycled(uint64_t id) override;
   Status PurgeRecycled(uint64_t id) override;
+  Status RestoreRecycled(const FileInfo& to) override;
   Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
   Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
   Result<uint64_t> AllocateChunkIds(uint32_t count) override;

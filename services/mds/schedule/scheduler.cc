@@ -58,11 +58,34 @@ std::vector<ConfigChangeOrder> PlanChanges(const Topology& topology,
       if (budget <= 0 || in_flight.count(key)) continue;
       for (uint32_t member : copyset.members()) {
         auto it = status.find(member);
+        const ChunkServer* cs = FindChunkServer(topology, member);
+        bool retired = cs != nullptr && cs->state() == CHUNKSERVER_RETIRED;
         bool dead = it == status.end()
                         ? false
                         : (!it->second.online && it->second.offline_for >= options.replace_after);
-        if (!dead) continue;
+        if (!dead && !retired) continue;
         auto leader = leaders.find(key);
+        if (retired && leader != leaders.end() && leader->second == member &&
+            Online(status, member)) {
+          // Hand leadership to another online member before the retiree is removed.
+          for (uint32_t m : copyset.members()) {
+            const ChunkServer* other = FindChunkServer(topology, m);
+            if (m == member || !Online(status, m) || other == nullptr ||
+                other->state() == CHUNKSERVER_RETIRED) {
+              continue;
+            }
+            ConfigChangeOrder order;
+            order.set_logical_pool_id(pool.id());
+            order.set_copyset_id(copyset.id());
+            order.set_kind(ConfigChangeOrder::TRANSFER_LEADER);
+            *order.mutable_add() = MakePeer(topology, m);
+            order.set_epoch(copyset.epoch());
+            orders.push_back(order);
+            --budget;
+            break;
+          }
+          break;
+        }
         if (leader == leaders.end() || leader->second == member ||
             !Online(status, leader->second)) {
           break;  // a replacement needs a live leader to drive it

@@ -18,6 +18,9 @@ struct SchedulerOptions {
   int max_concurrent_changes = 4;  // replacements in flight across the cluster
   int max_leader_transfers = 4;    // leader transfers ordered per round
   int leader_imbalance = 1;        // tolerated spread of leader counts within a pool
+  // A membership change not reported done this long after it was ordered is dropped and
+  // planned again (the target may have died, or the leader lost the order).
+  std::chrono::milliseconds order_timeout{std::chrono::minutes(5)};
 };
 
 // What the MDS currently knows about a chunkserver from heartbeats.
@@ -33,6 +36,8 @@ using CopysetKey = std::pair<uint32_t, uint32_t>;  // logical pool id, copyset i
 // REPLACE_PEER order adding an online chunkserver of the same physical pool (so the same
 // poolset) in a zone the other members do not use, with the fewest copysets; at most
 // `max_concurrent_changes` minus `in_flight.size()` orders, copysets in `in_flight` skipped.
+// A RETIRED member counts as dead at once: it is replaced, or, while it still leads the
+// copyset, its leadership is first transferred to another online member.
 // Leader balance: within each logical pool, while the most loaded online chunkserver leads more
 // than `leader_imbalance` copysets above the least loaded, transfer one of its copysets to the
 // member with the fewest leaders (up to `max_leader_transfers` per round).

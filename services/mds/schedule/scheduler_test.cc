@@ -93,5 +93,26 @@ TEST(SchedulerTest, BalancesLeaders) {
   EXPECT_LE(max, 2);
 }
 
+TEST(SchedulerTest, RetiredMemberMovesAtOnceLeadershipFirst) {
+  Topology t = MakeTopology(2);  // copyset 1: {1, 3, 5}; copyset 2: {2, 4, 6}
+  t.mutable_chunkservers(0)->set_state(CHUNKSERVER_RETIRED);  // id 1, online
+  t.mutable_chunkservers(1)->set_state(CHUNKSERVER_RETIRED);  // id 2, online
+  std::map<CopysetKey, uint32_t> leaders{{{1, 1}, 3}, {{1, 2}, 2}};
+  SchedulerOptions options;
+  options.max_leader_transfers = 0;
+  auto orders = PlanChanges(t, AllOnline(), leaders, {}, options);
+  ASSERT_EQ(orders.size(), 2u);
+  // Copyset 1 (led by 3): chunkserver 1 is replaced from its own zone's free peer... which is
+  // retired too, so from zone 3 (ids 7, 8), a zone the others do not use.
+  EXPECT_EQ(orders[0].copyset_id(), 1u);
+  EXPECT_EQ(orders[0].kind(), ConfigChangeOrder::REPLACE_PEER);
+  EXPECT_EQ(orders[0].remove().chunkserver_id(), 1u);
+  EXPECT_TRUE(orders[0].add().chunkserver_id() == 7 || orders[0].add().chunkserver_id() == 8);
+  // Copyset 2 is led by the retiree: leadership goes first.
+  EXPECT_EQ(orders[1].copyset_id(), 2u);
+  EXPECT_EQ(orders[1].kind(), ConfigChangeOrder::TRANSFER_LEADER);
+  EXPECT_NE(orders[1].add().chunkserver_id(), 2u);
+}
+
 }  // namespace
 }  // namespace curve::mds

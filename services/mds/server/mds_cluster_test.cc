@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 
@@ -12,6 +13,7 @@
 #include "proto/mds/namespace.grpc.pb.h"
 #include "proto/mds/topology.grpc.pb.h"
 #include "services/mds/client/mds_client.h"
+#include "services/mds/testing/mds_process.h"
 
 namespace curve::mds {
 namespace {
@@ -32,17 +34,14 @@ class MdsClusterTest : public ::testing::Test {
   }
 
   void StartMds(int i) {
-    auto process =
-        Subprocess::Start({CURVE_MDS_BIN, "--listen=127.0.0.1:0", "--metricsListen=127.0.0.1:0",
-                           "--etcd.endpoints=" + etcd_->endpoint(), "--electionTtl=2s",
-                           "--tickInterval=200ms", "--topology.poolSettle=0"},
-                          dir_.path() + "/mds" + std::to_string(i) + ".log");
+    testing::MdsProcessOptions options;
+    options.binary = CURVE_MDS_BIN;
+    options.etcd_endpoint = etcd_->endpoint();
+    options.log_path = dir_.path() + "/mds" + std::to_string(i) + ".log";
+    auto process = testing::MdsProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
-    auto line = process->ReadLine(std::chrono::seconds(20));
-    ASSERT_TRUE(line.has_value());
-    ASSERT_EQ(line->rfind("listening ", 0), 0u) << *line;
-    addresses_.push_back(line->substr(10));
-    mds_.push_back(std::make_unique<Subprocess>(std::move(process).value()));
+    addresses_.push_back((*process)->address());
+    mds_.push_back(std::move(process).value());
   }
 
   Status Create(const std::string& path) {
@@ -69,7 +68,7 @@ class MdsClusterTest : public ::testing::Test {
   curve::testing::TempDir dir_;
   std::unique_ptr<curve::testing::EtcdProcess> etcd_;
   std::vector<std::string> addresses_;
-  std::vector<std::unique_ptr<Subprocess>> mds_;
+  std::vector<std::unique_ptr<testing::MdsProcess>> mds_;
   std::unique_ptr<MdsClient> client_;
 };
 
@@ -122,6 +121,7 @@ std::pair<int, std::string> Cli(const std::vector<std::string>& args, const std:
   std::vector<std::string> argv{CURVE_CLI_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string err_path = dir + "/cli.err";
+  std::remove(err_path.c_str());
   auto process = Subprocess::Start(argv, err_path);
   if (!process.ok()) return {-1, process.status().ToString()};
   std::string output;
@@ -200,6 +200,59 @@ TEST_F(MdsClusterTest, CliCommandsAndBadInput) {
   std::tie(code, out) = Cli({mds, "volume", "delete", "vol1"}, dir_.path());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("recycle bin"), std::string::npos) << out;
+
+  // Directories and the recycle bin.
+  std::tie(code, out) = Cli({mds, "mkdir", "team"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("created directory /team"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "-o", "json", "recycle", "list"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  auto id_at = out.find("\"id\": \"");
+  ASSERT_NE(id_at, std::string::npos) << out;
+  std::string id = out.substr(id_at + 7, out.find('"', id_at + 7) - id_at - 7);
+  std::tie(code, out) = Cli({mds, "recycle", "list"}, dir_.path());
+  EXPECT_NE(out.find("/vol1"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "recycle", "recover", id, "--to=/team/vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("/team/vol1"), std::string::npos) << out;
+  std::tie(code, out) = Cli({mds, "volume", "delete", "team/vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = Cli({mds, "recycle", "purge", id}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = Cli({mds, "-o", "json", "recycle", "list"}, dir_.path());
+  EXPECT_EQ(out.find("\"id\": \"" + id + "\""), std::string::npos) << out;
+
+  // --config FILE instead of --mds.
+  std::string config = dir_.path() + "/curve.yaml";
+  std::ofstream(config) << "mds:\n  addresses: [" << addresses_[2] << ", " << addresses_[0]
+                        << "]\n";
+  std::tie(code, out) = Cli({"--config=" + config, "volume", "list", "/team"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  std::string empty_config = dir_.path() + "/empty.yaml";
+  std::ofstream(empty_config) << "mds:\n  addresses: []\n";
+  std::string typo_config = dir_.path() + "/typo.yaml";
+  std::ofstream(typo_config) << "mds:\n  adresses: [a:1]\n";
+
+  std::vector<Bad> more = {
+      {{mds, "mkdir"}, 1, "needs a DIR"},
+      {{mds, "mkdir", "team"}, 1, "ALREADY_EXISTS: /team"},
+      {{mds, "mkdir", "nope/sub"}, 1, "NOT_FOUND: parent directory /nope"},
+      {{mds, "recycle", "purge"}, 1, "needs an ID"},
+      {{mds, "recycle", "purge", "x1"}, 1, "ID 'x1' is not a number"},
+      {{mds, "recycle", "purge", id}, 1, "NOT_FOUND: file_id " + id},
+      {{mds, "recycle", "recover", "999999"}, 1, "NOT_FOUND: file_id 999999"},
+      {{mds, "recycle", "shred"}, 1, "unknown recycle command"},
+      {{mds, "chunkserver", "retire", "55"}, 1, "NOT_FOUND: chunkserver_id 55"},
+      {{mds, "chunkserver", "retire"}, 1, "needs an ID"},
+      {{"--config=" + dir_.path() + "/missing.yaml", "status"}, 2, "missing.yaml"},
+      {{"--config=" + empty_config, "status"}, 2, "mds.addresses"},
+      {{"--config=" + typo_config, "status"}, 2, "adresses"},
+  };
+  for (const auto& b : more) {
+    std::tie(code, out) = Cli(b.args, dir_.path());
+    EXPECT_EQ(code, b.code) << b.args.back() << ": " << out;
+    EXPECT_NE(out.find(b.expect), std::string::npos) << b.args.back() << ": " << out;
+  }
 }
 
 }  // namespace

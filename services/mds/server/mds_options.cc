@@ -21,6 +21,8 @@ Status MdsOptions::Load(config::ConfigSource& source) {
   CURVE_RETURN_IF_ERROR(source.Read("topology.poolSettle", &topology.pool_settle));
   CURVE_RETURN_IF_ERROR(
       source.Read("topology.replaceAfter", &topology.scheduler.replace_after, milliseconds(100)));
+  CURVE_RETURN_IF_ERROR(
+      source.Read("topology.orderTimeout", &topology.scheduler.order_timeout, milliseconds(100)));
   CURVE_RETURN_IF_ERROR(source.Read("topology.maxConcurrentChanges",
                                     &topology.scheduler.max_concurrent_changes, 0, 1000));
   int64_t value = static_cast<int64_t>(names.min_volume_size);
@@ -39,6 +41,8 @@ Status MdsOptions::Load(config::ConfigSource& source) {
   milliseconds ttl = names.session_ttl;
   CURVE_RETURN_IF_ERROR(source.Read("namespace.sessionTtl", &ttl, milliseconds(1000)));
   names.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+  CURVE_RETURN_IF_ERROR(
+      source.Read("namespace.recycleRetention", &names.recycle_retention, milliseconds(0)));
   if (names.segment_size % names.chunk_size != 0) {
     return source.Invalid("namespace.chunkSize", "a divisor of namespace.segmentSize");
   }

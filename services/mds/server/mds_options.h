@@ -25,8 +25,8 @@ struct MdsOptions {
 
   // Keys: listen, advertise, metricsListen, prefix, electionTtl, tickInterval, etcd.*,
   // topology.{offlineTimeout, copysetsPerChunkserver, poolSettle, replaceAfter,
-  // maxConcurrentChanges}, namespace.{minVolumeSize, maxVolumeSize, segmentSize, chunkSize,
-  // poolUsageLimit, sessionTtl}.
+  // orderTimeout, maxConcurrentChanges}, namespace.{minVolumeSize, maxVolumeSize, segmentSize,
+  // chunkSize, poolUsageLimit, sessionTtl, recycleRetention (0: keep forever)}.
   Status Load(config::ConfigSource& source);
 };
 

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/service_type.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <thread>
 
@@ -94,10 +95,26 @@ void MdsServer::Impl::ElectionLoop() {
 }
 
 void MdsServer::Impl::TickLoop() {
+  auto logger = log::Get("mds");
+  // The recycle bin is scanned a few times per retention period, at most once a minute.
+  auto retention = options.names.recycle_retention;
+  auto purge_every = std::clamp<std::chrono::milliseconds>(retention / 4, options.tick_interval,
+                                                           std::chrono::minutes(1));
+  auto last_purge = std::chrono::steady_clock::time_point();
   while (!WaitFor(options.tick_interval)) {
     if (!leader.leading()) continue;
     Status status = topology->Tick();
-    if (!status.ok()) log::Get("mds")->warn("op=Tick err=\"{}\"", status.ToString());
+    if (!status.ok()) logger->warn("op=Tick err=\"{}\"", status.ToString());
+    auto now = std::chrono::steady_clock::now();
+    if (retention.count() > 0 && now - last_purge >= purge_every) {
+      last_purge = now;
+      auto purged = names->PurgeExpired();
+      if (!purged.ok()) {
+        logger->warn("op=PurgeRecycleBin err=\"{}\"", purged.status().ToString());
+      } else if (*purged > 0) {
+        logger->info("op=PurgeRecycleBin purged={}", *purged);
+      }
+    }
   }
 }
 

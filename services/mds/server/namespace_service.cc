@@ -72,6 +72,17 @@ class NamespaceServiceImpl final : public NamespaceService::Service {
                  "user=" + r->user() + " file_id=" + std::to_string(r->file_id()),
                  [&] { return names_.Purge(r->user(), r->file_id()); });
   }
+  grpc::Status RecoverFile(grpc::ServerContext* c, const RecoverFileRequest* r,
+                           RecoverFileResponse* out) override {
+    return Serve(leader_, observer_, c, "RecoverFile",
+                 "user=" + r->user() + " file_id=" + std::to_string(r->file_id()) +
+                     " new_path=" + r->new_path(),
+                 [&]() -> Status {
+                   CURVE_ASSIGN_OR_RETURN(*out->mutable_file(),
+                                          names_.Recover(r->user(), r->file_id(), r->new_path()));
+                   return Status::Ok();
+                 });
+  }
   grpc::Status GetOrAllocateSegment(grpc::ServerContext* c, const GetOrAllocateSegmentRequest* r,
                                     GetOrAllocateSegmentResponse* out) override {
     return Serve(

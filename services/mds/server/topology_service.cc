@@ -29,6 +29,18 @@ class TopologyServiceImpl final : public TopologyService::Service {
     });
   }
 
+  grpc::Status RetireChunkServer(grpc::ServerContext* context,
+                                 const RetireChunkServerRequest* request,
+                                 RetireChunkServerResponse* response) override {
+    return Serve(leader_, observer_, context, "RetireChunkServer",
+                 "chunkserver=" + std::to_string(request->chunkserver_id()), [&]() -> Status {
+                   CURVE_ASSIGN_OR_RETURN(uint32_t copysets,
+                                          topology_.Retire(request->chunkserver_id()));
+                   response->set_copysets_to_move(copysets);
+                   return Status::Ok();
+                 });
+  }
+
   grpc::Status GetClusterHealth(grpc::ServerContext* context, const GetClusterHealthRequest*,
                                 GetClusterHealthResponse* response) override {
     return Serve(leader_, observer_, context, "GetClusterHealth", "", [&]() -> Status {

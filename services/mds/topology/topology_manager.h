@@ -60,8 +60,15 @@ class TopologyManager {
   // token. A leader reporting a new configuration at the stored epoch updates the copyset.
   Result<HeartbeatResponse> Heartbeat(const HeartbeatRequest& request);
 
-  // Creates or extends the copysets of settled pools and runs the scheduler. Called
-  // periodically by the leader.
+  // Retires a chunkserver (idempotent): it gets no new copysets and cannot register again;
+  // the scheduler moves its copysets away (see PlanChanges), and its heartbeats are answered
+  // until it is no member of any copyset. Returns how many copysets still list it. NOT_FOUND
+  // naming chunkserver_id for an unknown id.
+  Result<uint32_t> Retire(uint32_t chunkserver_id);
+
+  // Creates or extends the copysets of settled pools, drops membership changes pending longer
+  // than the scheduler's order_timeout, and runs the scheduler. Called periodically by the
+  // leader.
   Status Tick();
 
   // The topology with chunkserver state and usage filled in.
@@ -105,7 +112,11 @@ class TopologyManager {
   std::map<uint32_t, Runtime> runtime_;
   std::map<CopysetKey, CopysetRuntime> copysets_;
   std::map<std::string, std::chrono::steady_clock::time_point> pool_registered_at_;
-  std::map<CopysetKey, ConfigChangeOrder> pending_;
+  struct PendingOrder {
+    ConfigChangeOrder order;
+    std::chrono::steady_clock::time_point issued_at;
+  };
+  std::map<CopysetKey, PendingOrder> pending_;
 };
 
 }  // namespace curve::mds

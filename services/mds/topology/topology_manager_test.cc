@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace curve::mds {
 namespace {
 
@@ -12,6 +14,7 @@ class TopologyManagerTest : public ::testing::Test {
     options.pool_settle = std::chrono::milliseconds(0);
     options.offline_timeout = std::chrono::seconds(30);
     options.default_copysets_per_chunkserver = 30;
+    options.scheduler.order_timeout = std::chrono::seconds(60);
     manager_ = std::make_unique<TopologyManager>(store_, clock_, options);
     ASSERT_TRUE(manager_->Reload().ok());
     ApplyTopologyRequest map;
@@ -165,6 +168,88 @@ TEST_F(TopologyManagerTest, ReloadKeepsEverything) {
   TopologyManager other(store_, clock_, TopologyOptions{});
   ASSERT_TRUE(other.Reload().ok());
   EXPECT_EQ(other.Snapshot().SerializeAsString(), manager_->Snapshot().SerializeAsString());
+}
+
+TEST_F(TopologyManagerTest, RetireMovesCopysetsAndStuckOrdersTimeOut) {
+  // Zone z0 has two disks; the first retires, so the second is its only replacement.
+  std::vector<RegisterChunkServerResponse> ids = {
+      *Register("ssd-host0", 0, "ssd"), *Register("ssd-host0", 1, "ssd"),
+      *Register("ssd-host1", 0, "ssd"), *Register("ssd-host2", 0, "ssd")};
+  uint32_t retiree = ids[0].chunkserver_id(), spare = ids[1].chunkserver_id();
+  auto beat = [&](const RegisterChunkServerResponse& id) {
+    Topology topology = manager_->Snapshot();
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(id.chunkserver_id());
+    hb.set_token(id.token());
+    for (const auto& c : topology.logical_pools(0).copysets()) {
+      auto* report = hb.add_copysets();
+      report->set_logical_pool_id(topology.logical_pools(0).id());
+      report->set_copyset_id(c.id());
+      uint32_t leader = c.members(0) == retiree ? c.members(1) : c.members(0);
+      report->set_is_leader(leader == id.chunkserver_id());
+      report->set_term(1);
+      for (uint32_t m : c.members()) report->add_members(m);
+      report->set_epoch(c.epoch());
+    }
+    return manager_->Heartbeat(hb);
+  };
+  auto replacements = [&] {
+    int n = 0;
+    for (const auto& o : manager_->PendingOrders()) {
+      if (o.kind() != ConfigChangeOrder::REPLACE_PEER) continue;
+      EXPECT_EQ(o.remove().chunkserver_id(), retiree);
+      EXPECT_EQ(o.add().chunkserver_id(), spare);
+      ++n;
+    }
+    return n;
+  };
+  for (const auto& id : ids) ASSERT_TRUE(beat(id).ok());
+  EXPECT_EQ(manager_->Retire(999).status().code(), StatusCode::kNotFound);
+  auto moving = manager_->Retire(retiree);
+  ASSERT_TRUE(moving.ok()) << moving.status();
+  EXPECT_GT(*moving, 0u);
+  EXPECT_EQ(*manager_->Retire(retiree), *moving);  // idempotent
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(replacements(), 4);  // max_concurrent_changes
+  EXPECT_TRUE(beat(ids[0]).ok()) << "a retiree still hosting copysets keeps heartbeating";
+  EXPECT_EQ(Register("ssd-host0", 0, "ssd").status().code(), StatusCode::kFailedPrecondition);
+
+  // The spare dies after the orders went out: they stay pending until the order timeout, then
+  // are dropped and, with no other candidate in zone z0, not planned again.
+  clock_.Advance(std::chrono::seconds(31));
+  for (size_t i : {0, 2, 3}) ASSERT_TRUE(beat(ids[i]).ok());
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(replacements(), 4);
+  clock_.Advance(std::chrono::seconds(30));
+  for (size_t i : {0, 2, 3}) ASSERT_TRUE(beat(ids[i]).ok());
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(replacements(), 0);
+
+  // The spare is back; leaders report every copyset moved; the retiree is then told to stop.
+  for (const auto& id : ids) ASSERT_TRUE(beat(id).ok());
+  Topology topology = manager_->Snapshot();
+  for (const auto& c : topology.logical_pools(0).copysets()) {
+    if (std::find(c.members().begin(), c.members().end(), retiree) == c.members().end()) continue;
+    uint32_t leader = c.members(0) == retiree ? c.members(1) : c.members(0);
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(leader);
+    for (const auto& id : ids) {
+      if (id.chunkserver_id() == leader) hb.set_token(id.token());
+    }
+    auto* report = hb.add_copysets();
+    report->set_logical_pool_id(topology.logical_pools(0).id());
+    report->set_copyset_id(c.id());
+    report->set_is_leader(true);
+    report->set_term(2);
+    for (uint32_t m : c.members()) report->add_members(m == retiree ? spare : m);
+    report->set_epoch(c.epoch());
+    ASSERT_TRUE(manager_->Heartbeat(hb).ok());
+  }
+  EXPECT_EQ(*manager_->Retire(retiree), 0u);
+  auto refused = beat(ids[0]);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status();
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(replacements(), 0);
 }
 
 }  // namespace

@@ -6,6 +6,19 @@
 #include "services/mds/topology/topology_manager.h"
 
 namespace curve::mds {
+namespace {
+
+uint32_t CopysetsOf(const Topology& topology, uint32_t chunkserver_id) {
+  uint32_t count = 0;
+  for (const auto& pool : topology.logical_pools()) {
+    for (const auto& c : pool.copysets()) {
+      count += std::count(c.members().begin(), c.members().end(), chunkserver_id) > 0 ? 1 : 0;
+    }
+  }
+  return count;
+}
+
+}  // namespace
 
 Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& request) {
   std::vector<std::pair<CopysetKey, CopysetReport>> adopt;
@@ -21,8 +34,9 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
     if (cs->token() != request.token()) {
       return PermissionDeniedError("token does not match chunkserver " + std::to_string(cs->id()));
     }
-    if (cs->state() == CHUNKSERVER_RETIRED) {
-      return FailedPreconditionError("chunkserver " + std::to_string(cs->id()) + " is retired");
+    if (cs->state() == CHUNKSERVER_RETIRED && CopysetsOf(topology, cs->id()) == 0) {
+      return FailedPreconditionError("chunkserver " + std::to_string(cs->id()) +
+                                     " is retired and hosts no copysets; stop it");
     }
     Runtime& runtime = runtime_[cs->id()];
     runtime.last_seen = clock_.Now();
@@ -53,8 +67,9 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
         adopt.emplace_back(key, report);
       }
       auto order = pending_.find(key);
-      if (order != pending_.end() && order->second.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
-          order->second.add().chunkserver_id() == cs->id()) {
+      if (order != pending_.end() &&
+          order->second.order.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
+          order->second.order.add().chunkserver_id() == cs->id()) {
         pending_.erase(order);
       }
     }
@@ -76,10 +91,10 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
         }
       }
     }
-    for (const auto& [key, order] : pending_) {
+    for (const auto& [key, pending] : pending_) {
       auto leader = copysets_.find(key);
       if (leader != copysets_.end() && leader->second.leader == cs->id()) {
-        *response.add_changes() = order;
+        *response.add_changes() = pending.order;
       }
     }
   }
@@ -119,9 +134,18 @@ Status TopologyManager::Tick() {
     if (state.leader != 0) leaders[key] = state.leader;
   }
   std::set<CopysetKey> in_flight;
+  auto now = clock_.Now();
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.kind() == ConfigChangeOrder::TRANSFER_LEADER) {
+    const ConfigChangeOrder& order = it->second.order;
+    if (order.kind() == ConfigChangeOrder::TRANSFER_LEADER) {
       it = pending_.erase(it);  // re-planned every round
+    } else if (now - it->second.issued_at >= options_.scheduler.order_timeout) {
+      log::Get("mds")->warn(
+          "op=ScheduleTimeout logical_pool={} copyset={} remove={} add={} epoch={} "
+          "err=\"not done within the order timeout; planning again\"",
+          it->first.first, it->first.second, order.remove().chunkserver_id(),
+          order.add().chunkserver_id(), order.epoch());
+      it = pending_.erase(it);
     } else {
       in_flight.insert(it->first);
       ++it;
@@ -136,9 +160,33 @@ Status TopologyManager::Tick() {
           "op=ScheduleReplace logical_pool={} copyset={} remove={} add={} epoch={}", key.first,
           key.second, order.remove().chunkserver_id(), order.add().chunkserver_id(), order.epoch());
     }
-    pending_[key] = order;
+    pending_[key] = PendingOrder{order, now};
   }
   return Status::Ok();
+}
+
+Result<uint32_t> TopologyManager::Retire(uint32_t chunkserver_id) {
+  uint32_t copysets = 0;
+  bool changed = false;
+  CURVE_RETURN_IF_ERROR(Mutate([&](Topology& topology) {
+    ChunkServer* found = nullptr;
+    for (auto& cs : *topology.mutable_chunkservers()) {
+      if (cs.id() == chunkserver_id) found = &cs;
+    }
+    if (found == nullptr) {
+      return NotFoundError("chunkserver_id " + std::to_string(chunkserver_id) +
+                           " is not registered");
+    }
+    changed = found->state() != CHUNKSERVER_RETIRED;
+    found->set_state(CHUNKSERVER_RETIRED);
+    copysets = CopysetsOf(topology, chunkserver_id);
+    return Status::Ok();
+  }));
+  if (changed) {
+    log::Get("mds")->warn("op=RetireChunkServer chunkserver={} copysets_to_move={}", chunkserver_id,
+                          copysets);
+  }
+  return copysets;
 }
 
 Topology TopologyManager::Snapshot() const {
@@ -233,7 +281,7 @@ Result<std::vector<PoolView>> TopologyManager::PoolsOf(const std::string& poolse
 std::vector<ConfigChangeOrder> TopologyManager::PendingOrders() const {
   std::lock_guard lock(mu_);
   std::vector<ConfigChangeOrder> out;
-  for (const auto& [key, order] : pending_) out.push_back(order);
+  for (const auto& [key, pending] : pending_) out.push_back(pending.order);
   return out;
 }
 
