@@ -10,7 +10,8 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build test test-unit bench playground format format-check clean \
-        tools tools-k8s tools-kwok tools-csi-sanity tools-helm
+        tools tools-k8s tools-kwok tools-csi-sanity tools-helm tools-csi-sidecars \
+        images test-charts e2e-cluster-up e2e-cluster-down
 
 all: build
 
@@ -55,3 +56,24 @@ tools-k8s: ; scripts/go-tools.sh k8s
 tools-kwok: ; scripts/go-tools.sh kwok
 tools-csi-sanity: ; scripts/go-tools.sh csi-sanity
 tools-helm: ; scripts/go-tools.sh helm
+tools-csi-sidecars: ; scripts/go-tools.sh csi-sidecars
+
+# Container images with the local Docker engine (images/README.md); IMAGES picks some of
+# base pause sidecars operator csi services kubectl.
+IMAGES ?= all
+images: deps
+	@$(MAKE) --no-print-directory build
+	images/build.sh --bin-dir $(BUILD_DIR)/bin $(IMAGES)
+
+# helm lint + helm template checks of charts/ (charts/README.md).
+test-charts: tools-helm
+	charts/test.sh
+
+# A real single-node Kubernetes on this machine (e2e/README.md), with every built image imported.
+# `export KUBECONFIG=$$(e2e/cluster/cluster.sh kubeconfig)` to use it.
+e2e-cluster-up: deps tools-k8s
+	e2e/cluster/cluster.sh up
+	e2e/cluster/cluster.sh import
+
+e2e-cluster-down:
+	e2e/cluster/cluster.sh down

@@ -16,6 +16,8 @@ packages=(
   fuse3 etcd-server etcd-client
   # curve-csi node plugin: file systems, loop devices, mounts
   e2fsprogs xfsprogs util-linux
+  # e2e cluster and images: container runtime, CNI plugins, packet filter, base image, certs
+  containerd runc containernetworking-plugins iptables conntrack debootstrap openssl
 )
 
 missing=()
