@@ -88,15 +88,20 @@ need_bin() {
     die "$1 not found in: ${BIN_DIRS[*]} (build it first: make build, or pass --bin-dir)"
 }
 
-# packages_for <binary>...: the Debian packages owning their shared libraries.
+# packages_for <binary>...: the Debian packages owning their shared libraries (one dpkg
+# query for all: it is slow on a loaded machine).
 packages_for() {
-  local lib pkg
-  for lib in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u); do
-    pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$(realpath "$lib")" 2>/dev/null ||
-      dpkg -S "/usr$lib" 2>/dev/null || true)
-    [[ -n $pkg ]] || die "no Debian package owns $lib (needed by $*)"
-    echo "${pkg%%:*}"
-  done | sed 's/,.*//' | sort -u | tr '\n' ' '
+  local libs lib found cands=() path
+  libs=$(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u)
+  for lib in $libs; do cands+=("$lib" "$(realpath "$lib")" "/usr$lib"); done
+  found=$(dpkg-query -S "${cands[@]}" 2>/dev/null || true)
+  for lib in $libs; do
+    path=$(realpath "$lib")
+    awk -F': ' -v a="$lib" -v b="$path" -v c="/usr$lib" '$2 == a || $2 == b || $2 == c { f = 1 }
+      END { exit !f }' <<<"$found" ||
+      die "no Debian package owns $lib (needed by ${*##*/})"
+  done
+  awk -F': ' '{ print $1 }' <<<"$found" | tr ',' '\n' | sed 's/^ *//; s/:.*//' | sort -u | tr '\n' ' '
 }
 
 docker_build() { # <ref> <dockerfile> <context> [build-arg...]
