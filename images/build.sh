@@ -33,8 +33,8 @@ TAG=${CURVE_IMAGE_TAG:-$(<"$ROOT/images/VERSION")}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_IMAGE=debian:bookworm-slim
 ALL_IMAGES=(base pause sidecars operator csi services kubectl)
-SERVICE_BINS=(curve-mds curve-chunkserver curve-snapshotclone curvefs-mds curvefs-metaserver
-  curve-fuse curve) # the services image takes those found; curve-mds and curve are required
+# The services image: curve-mds and curve (required) and those of these that are built.
+SERVICE_BINS=(curve-chunkserver curve-snapshotclone curvefs-mds curvefs-metaserver curve-fuse)
 START=$SECONDS
 BIN_DIRS=()
 WORK=
