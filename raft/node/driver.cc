@@ -6,6 +6,18 @@
 
 namespace curve::raft {
 
+namespace {
+
+[[noreturn]] void FatalWrite(int driver, const Status& status) {
+  // Nothing this driver would send or apply next can be trusted without its log.
+  auto logger = log::Get("raft");
+  logger->critical("op=PersistReady driver={} err=\"{}\"", driver, status.ToString());
+  logger->flush();
+  std::abort();
+}
+
+}  // namespace
+
 Driver::Driver(int index, std::chrono::milliseconds tick_interval, Transport* transport,
                LogStore* store)
     : index_(index), tick_interval_(tick_interval), transport_(transport), store_(store) {}
@@ -73,16 +85,19 @@ void Driver::Run() {
   bool more = false;
   std::vector<std::function<void()>> tasks;
   std::vector<GroupMessage> messages;
+  std::vector<std::pair<uint64_t, Status>> persisted;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (!more) {
-        cv_.wait_until(lock, next_tick,
-                       [&] { return stopping_ || !tasks_.empty() || !messages_.empty(); });
+        cv_.wait_until(lock, next_tick, [&] {
+          return stopping_ || !tasks_.empty() || !messages_.empty() || !persisted_.empty();
+        });
       }
       if (stopping_) break;
       tasks.swap(tasks_);
       messages.swap(messages_);
+      persisted.swap(persisted_);
     }
     for (GroupMessage& gm : messages) {
       if (Replica* replica = Find(gm.group)) replica->Step(std::move(gm.message));
@@ -90,6 +105,8 @@ void Driver::Run() {
     messages.clear();
     for (auto& task : tasks) task();
     tasks.clear();
+    for (auto& [id, status] : persisted) OnPersisted(id, status);
+    persisted.clear();
     Clock::time_point now = Clock::now();
     if (now >= next_tick) {
       for (auto& [id, replica] : replicas_) replica->Tick(now);
@@ -99,7 +116,7 @@ void Driver::Run() {
     more = ProcessReadies();
   }
 
-  // Stopping: finish what was queued, then close every replica.
+  // Stopping: finish what was queued and what is being written, then close every replica.
   {
     std::lock_guard<std::mutex> lock(mu_);
     tasks.swap(tasks_);
@@ -107,6 +124,15 @@ void Driver::Run() {
   }
   for (auto& task : tasks) task();
   ProcessReadies();
+  while (!in_flight_.empty()) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !persisted_.empty(); });
+      persisted.swap(persisted_);
+    }
+    for (auto& [id, status] : persisted) OnPersisted(id, status);
+    persisted.clear();
+  }
   WriteBatch batch;
   Status closed = UnavailableError("raft server is shutting down");
   for (auto& [id, replica] : replicas_) replica->Close(closed, &batch);
@@ -120,39 +146,67 @@ void Driver::Run() {
 }
 
 bool Driver::ProcessReadies() {
-  readied_.clear();
+  std::vector<std::shared_ptr<Replica>> readied;
   for (auto& [id, replica] : replicas_) {
-    if (replica->TakeReady()) readied_.push_back(replica.get());
+    if (replica->TakeReady()) readied.push_back(replica);
   }
-  if (readied_.empty()) return false;
+  if (readied.empty()) return false;
 
   Outbox outbox;
-  for (Replica* r : readied_) r->CollectMessages(/*after_persist=*/false, &outbox);
+  for (auto& r : readied) r->CollectMessages(/*after_persist=*/false, &outbox);
   SendAll(&outbox);
 
   WriteBatch batch;
-  bool sync = false;
-  for (Replica* r : readied_) sync |= r->AddWrites(&batch);
-  if (sync) {
-    Status status = store_->Write(std::move(batch));
-    if (!status.ok()) {
-      // Nothing this driver would send or apply next can be trusted without its log.
-      auto logger = log::Get("raft");
-      logger->critical("op=PersistReady driver={} err=\"{}\"", index_, status.ToString());
-      logger->flush();
-      std::abort();
+  InFlight writing;
+  std::vector<Replica*> done;
+  for (auto& r : readied) {
+    if (r->AddWrites(&batch)) {
+      writing.replicas.push_back(r);
+    } else {
+      done.push_back(r.get());
     }
   }
-
-  for (Replica* r : readied_) r->CollectMessages(/*after_persist=*/true, &outbox);
-  SendAll(&outbox);
-
-  bool more = false;
-  for (Replica* r : readied_) {
-    r->Apply();
-    more = more || r->HasReady();
+  if (!writing.replicas.empty()) {
+    writing.id = next_batch_++;
+    uint64_t id = writing.id;
+    in_flight_.push_back(std::move(writing));
+    store_->WriteAsync(std::move(batch), [this, id](Status status) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        persisted_.emplace_back(id, std::move(status));
+      }
+      cv_.notify_one();
+    });
   }
-  return more;
+  Finish(done);
+
+  for (auto& [id, replica] : replicas_) {
+    if (replica->HasReady()) return true;
+  }
+  return false;
+}
+
+void Driver::OnPersisted(uint64_t id, const Status& status) {
+  if (!status.ok()) FatalWrite(index_, status);
+  if (in_flight_.empty() || in_flight_.front().id != id) {
+    FatalWrite(index_, InternalError("write " + std::to_string(id) + " completed out of order"));
+  }
+  InFlight batch = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  std::vector<Replica*> durable;
+  for (auto& r : batch.replicas) {
+    // A replica removed meanwhile is gone for good: nothing of its Ready matters any more.
+    if (Find(r->id()) == r.get()) durable.push_back(r.get());
+  }
+  Finish(durable);
+}
+
+void Driver::Finish(const std::vector<Replica*>& replicas) {
+  if (replicas.empty()) return;
+  Outbox outbox;
+  for (Replica* r : replicas) r->CollectMessages(/*after_persist=*/true, &outbox);
+  SendAll(&outbox);
+  for (Replica* r : replicas) r->Apply();
 }
 
 void Driver::SendAll(Outbox* outbox) {

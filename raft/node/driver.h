@@ -2,22 +2,27 @@
 
 // Driver: one thread driving a set of replicas (raft groups) through their Ready cycles.
 //
-// Each pass: take the messages and tasks posted since the last pass and feed them to the
-// replicas; tick every replica when the tick interval has elapsed; then, for every replica with a
-// Ready at once:
+// Each pass: take the messages, tasks and write completions posted since the last pass and feed
+// them to the replicas; tick every replica when the tick interval has elapsed; then, for every
+// replica with a Ready (and none outstanding) at once:
 //   1. send the messages allowed before persisting (a leader's appends leave while it syncs);
-//   2. write everything that must be durable in ONE LogStore batch (group commit: one fdatasync
-//      for all of this driver's groups, shared further with the other drivers by the store);
-//   3. send the messages that depended on it (votes, acknowledgements);
+//   2. queue everything that must be durable as ONE LogStore batch (WriteAsync). The store's
+//      writer thread syncs it, together with whatever else is queued then (group commit: one
+//      fdatasync for many groups and drivers), while this thread goes on stepping messages and
+//      preparing the next batch: the driver never waits for the disk;
+//   3. once the batch is durable (a completion posted back here), send the messages that
+//      depended on it (votes, acknowledgements);
 //   4. apply committed entries, serve reads, complete requests, Advance.
-// Messages of all replicas for the same peer leave in one Transport::Send, hence one frame: a
-// tick that produces a hundred heartbeats for a peer produces one frame.
+// Replicas whose Ready needs no sync go from 1 to 3 at once. Messages of all replicas for the
+// same peer leave in one Transport::Send, hence one frame: a tick that produces a hundred
+// heartbeats for a peer produces one frame.
 //
 // Thread-safety: Post and PostMessages are thread-safe; everything else runs on the driver
 // thread (tasks are how other threads reach the replicas).
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,8 +45,9 @@ class Driver {
   Driver& operator=(const Driver&) = delete;
 
   void Start();
-  // Runs the tasks still queued, fails every waiting request with Unavailable, writes the
-  // replicas' pending commit indexes, and joins the thread. Later Posts are refused.
+  // Runs the tasks still queued, waits for the batches being written, fails every waiting
+  // request with Unavailable, writes the replicas' pending commit indexes, and joins the thread.
+  // Later Posts are refused.
   void Stop();
 
   // Runs `task` on the driver thread. False (task dropped) once stopping.
@@ -58,10 +64,20 @@ class Driver {
   Replica* Find(GroupId group);
 
  private:
+  // A batch queued with WriteAsync and the replicas whose Readys it holds.
+  struct InFlight {
+    uint64_t id = 0;
+    std::vector<std::shared_ptr<Replica>> replicas;
+  };
+
   void Run();
-  // One round of Ready processing over every replica; returns whether some replica has another
-  // Ready waiting already.
+  // Takes the Readys of every replica that has one, sends, queues the batch and finishes the
+  // Readys that need no sync. Returns whether some replica has another Ready waiting already.
   bool ProcessReadies();
+  // Steps 3 and 4 for `replicas`, whose Readys are durable.
+  void Finish(const std::vector<Replica*>& replicas);
+  // The write of batch `id` completed (in queue order).
+  void OnPersisted(uint64_t id, const Status& status);
   void SendAll(Outbox* outbox);
 
   const int index_;
@@ -74,11 +90,14 @@ class Driver {
   bool stopping_ = false;                     // guarded by mu_
   std::vector<std::function<void()>> tasks_;  // guarded by mu_
   std::vector<GroupMessage> messages_;        // guarded by mu_
+  // Completed writes (batch id, outcome), posted by the store's writer thread; guarded by mu_.
+  std::vector<std::pair<uint64_t, Status>> persisted_;
   std::thread thread_;
 
   // Driver thread only.
   std::unordered_map<GroupId, std::shared_ptr<Replica>> replicas_;
-  std::vector<Replica*> readied_;
+  std::deque<InFlight> in_flight_;  // queued writes, oldest first
+  uint64_t next_batch_ = 1;
 };
 
 }  // namespace curve::raft

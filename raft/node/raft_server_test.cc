@@ -45,6 +45,7 @@ class ClusterTest : public ::testing::Test {
     options.data_dir = m.dir;
     options.sync = false;
     options.tick_interval = milliseconds(20);
+    options.driver_threads = driver_threads_;
     for (auto& [peer, other] : members_) {
       if (other.port != 0) options.peers[peer] = Address(peer);
     }
@@ -126,6 +127,7 @@ class ClusterTest : public ::testing::Test {
 
   TempDir dir_;
   std::map<NodeId, Member> members_;
+  int driver_threads_ = 1;
 };
 
 TEST_F(ClusterTest, ReplicatesReadsAndRedirectsToTheLeader) {
@@ -221,7 +223,8 @@ TEST_F(ClusterTest, RestartRecoversStateFromLogAndSnapshot) {
   EXPECT_EQ(members_[restarted].machines[9]->Get("while"), "down");
 }
 
-TEST_F(ClusterTest, ManyGroupsShareOneStreamPerPeer) {
+TEST_F(ClusterTest, ManyGroupsOnSeveralDriversShareOneStreamPerPeer) {
+  driver_threads_ = 3;
   for (NodeId id : {1, 2, 3}) members_[id].port = curve::testing::PickFreePort();
   for (NodeId id : {1, 2, 3}) StartServer(id);
   for (GroupId g = 1; g <= 20; ++g) {
