@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 
@@ -11,6 +12,7 @@
 #include "operator/k8s/controller.h"
 #include "operator/k8s/informer.h"
 #include "operator/k8s/leader_elector.h"
+#include "operator/k8s/object_meta.h"
 #include "operator/k8s/rest_kube_client.h"
 
 namespace curve::op {
@@ -33,6 +35,14 @@ bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* 
       o->identity = value;
     } else if (key == "--leader-elect") {
       o->leader_elect = value != "false";
+    } else if (key == "--resync" || key == "--lease-duration") {
+      auto& target = key == "--resync" ? o->resync : o->lease_duration;
+      target = std::chrono::seconds(std::atoi(value.c_str()));
+      if (value.empty() || value.back() != 's' || target.count() < (key == "--resync" ? 1 : 3)) {
+        *error = key + ": a whole number of seconds (e.g. 30s), at least " +
+                 (key == "--resync" ? "1s" : "3s");
+        return false;
+      }
     } else if (key == "--workers") {
       o->workers = std::atoi(value.c_str());
       if (o->workers < 1) {
@@ -42,7 +52,7 @@ bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* 
     } else {
       *error = "unknown flag " + key +
                " (known: --kubeconfig --namespace --mds-address --lease-namespace --id "
-               "--leader-elect --workers)";
+               "--leader-elect --lease-duration --workers --resync)";
       return false;
     }
   }
@@ -69,10 +79,6 @@ int RunOperator(const OperatorOptions& options) {
     logger->critical("op=Start err={}", client.status().ToString());
     return 2;
   }
-  ReconcilerOptions reconciler_options;
-  reconciler_options.mds_address_override = options.mds_address;
-  ClusterReconciler reconciler(client->get(), reconciler_options, MakeGrpcTopologyRegistrar);
-
   k8s::InformerOptions informer_options;
   informer_options.ns = options.watch_namespace;
   k8s::Informer clusters(client->get(), kCurveClusters, informer_options);
@@ -80,6 +86,29 @@ int RunOperator(const OperatorOptions& options) {
   owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;
   k8s::Informer deployments(client->get(), k8s::resources::kDeployments, owned_options);
   k8s::Informer jobs(client->get(), k8s::resources::kJobs, owned_options);
+  // Caches of the other kinds the reconcile applies, so unchanged objects are not re-applied.
+  k8s::Informer config_maps(client->get(), k8s::resources::kConfigMaps, owned_options);
+  k8s::Informer services(client->get(), k8s::resources::kServices, owned_options);
+  k8s::Informer budgets(client->get(), k8s::resources::kPodDisruptionBudgets, owned_options);
+  k8s::Informer secrets(client->get(), k8s::resources::kSecrets, owned_options);
+  std::vector<k8s::Informer*> informers = {&clusters, &deployments, &jobs,   &config_maps,
+                                           &services, &budgets,     &secrets};
+
+  ReconcilerOptions reconciler_options;
+  reconciler_options.mds_address_override = options.mds_address;
+  reconciler_options.resync = options.resync;
+  reconciler_options.lookup = [&](const k8s::Resource& resource, const std::string& ns,
+                                  const std::string& name) -> std::optional<k8s::Json> {
+    for (k8s::Informer* informer : informers) {
+      if (informer->resource() == resource && informer->HasSynced()) {
+        return informer->cache().Get(k8s::ObjectKey(ns, name));
+      }
+    }
+    auto got = (*client)->Get(resource, ns, name);
+    if (got.ok()) return std::move(got).value();
+    return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
+  };
+  ClusterReconciler reconciler(client->get(), reconciler_options, MakeGrpcTopologyRegistrar);
 
   k8s::ControllerOptions controller_options;
   controller_options.name = "curvecluster";
@@ -94,16 +123,12 @@ int RunOperator(const OperatorOptions& options) {
   controller.WatchOwned(jobs, kKind);
 
   auto run = [&](std::stop_token stop) {
-    clusters.Start();
-    deployments.Start();
-    jobs.Start();
+    for (k8s::Informer* informer : informers) informer->Start();
     controller.Start();
     logger->info("op=Lead identity={}", options.identity);
     while (!stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     controller.Stop();
-    jobs.Stop();
-    deployments.Stop();
-    clusters.Stop();
+    for (k8s::Informer* informer : informers) informer->Stop();
   };
   std::unique_ptr<k8s::LeaderElector> elector;
   std::jthread direct;
@@ -112,6 +137,10 @@ int RunOperator(const OperatorOptions& options) {
     lease.ns = options.lease_namespace;
     lease.name = "curve-operator";
     lease.identity = options.identity;
+    lease.lease_duration = options.lease_duration;
+    lease.renew_deadline = options.lease_duration * 2 / 3;
+    lease.retry_period =
+        std::max<k8s::Clock::Duration>(std::chrono::milliseconds(500), options.lease_duration / 7);
     elector = std::make_unique<k8s::LeaderElector>(client->get(), lease,
                                                    k8s::LeaderCallbacks{run, nullptr, nullptr});
     elector->Start();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace curve::op {
@@ -14,7 +15,11 @@ struct OperatorOptions {
   std::string lease_namespace = "curve";
   std::string identity;  // default: hostname-pid
   bool leader_elect = true;
+  // --lease-duration: how long a dead leader holds the Lease (renewals every third of it).
+  std::chrono::seconds lease_duration{15};
   int workers = 2;
+  // --resync: how often a reconciled cluster is looked at again (health, status, drift).
+  std::chrono::seconds resync{30};
 };
 
 // Parses "--key=value" flags; INVALID_ARGUMENT-like message in *error on a bad flag.

@@ -1,5 +1,6 @@
 #include "operator/cluster/cluster_reconciler.h"
 
+#include <cstdio>
 #include <set>
 
 #include "common/logging.h"
@@ -19,7 +20,38 @@ std::string Selector(const std::string& cluster, const std::string& component) {
   return std::string(kLabelInstance) + "=" + cluster + "," + kLabelComponent + "=" + component;
 }
 
+// FNV-1a, 64 bit: stable across builds (std::hash is not promised to be).
+std::string StableHash(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 }  // namespace
+
+bool ContainsFields(const Json& live, const Json& desired) {
+  if (desired.is_object()) {
+    if (!live.is_object()) return false;
+    for (const auto& [key, value] : desired.items()) {
+      auto it = live.find(key);
+      if (it == live.end() || !ContainsFields(*it, value)) return false;
+    }
+    return true;
+  }
+  if (desired.is_array()) {
+    if (!live.is_array() || live.size() != desired.size()) return false;
+    for (size_t i = 0; i < desired.size(); ++i) {
+      if (!ContainsFields(live[i], desired[i])) return false;
+    }
+    return true;
+  }
+  return desired == live;  // numbers compare by value (1 == 1.0)
+}
 
 ClusterReconciler::ClusterReconciler(k8s::KubeClient* client, ReconcilerOptions options,
                                      RegistrarFactory registrar_factory)
@@ -61,10 +93,28 @@ Status ClusterReconciler::ApplyObject(const DesiredObject& desired) {
     }
     return Status();
   }
+  Json object = desired.object;
+  object["metadata"]["annotations"][kAppliedHashAnnotation] = StableHash(desired.object.dump());
+  std::optional<Json> live;
+  if (options_.lookup) {
+    live = options_.lookup(desired.resource, ns, name);
+  } else {
+    auto got = client_->Get(desired.resource, ns, name);
+    if (got.ok()) {
+      live = std::move(got).value();
+    } else if (got.status().code() != StatusCode::kNotFound) {
+      return got.status();
+    }
+  }
+  // apiVersion and kind are not stored in list items of some caches; compare the rest.
+  Json compared = object;
+  compared.erase("apiVersion");
+  compared.erase("kind");
+  if (live && ContainsFields(*live, compared)) return Status();
   k8s::ApplyOptions options;
   options.field_manager = kFieldManager;
   options.force = true;
-  auto applied = client_->Apply(desired.resource, ns, name, desired.object, options);
+  auto applied = client_->Apply(desired.resource, ns, name, object, options);
   if (!applied.ok()) {
     return Status(applied.status().code(), "apply " + desired.resource.ToString() + " " + name +
                                                ": " + applied.status().message());

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "operator/cluster/desired_state.h"
@@ -17,6 +18,19 @@ namespace curve::op {
 inline constexpr char kFinalizer[] = "operator.curve.io/cleanup";
 inline constexpr char kFieldManager[] = "curve-operator";
 inline const k8s::Resource kCurveClusters{"operator.curve.io", "v1", "curveclusters"};
+// On every applied object: a hash of the desired object last applied, so an object is
+// re-applied when a field was dropped from the desired state (not only when one changed).
+inline constexpr char kAppliedHashAnnotation[] = "curve.io/applied-hash";
+
+// Where the reconcile reads the live copy of an object it applies (an informer cache):
+// nullopt when absent. Without one, the reconcile asks the API server (a read, never a write).
+using ObjectLookup = std::function<std::optional<k8s::Json>(
+    const k8s::Resource& resource, const std::string& ns, const std::string& name)>;
+
+// True when every field of `desired` is in `live` with the same value: objects key by key,
+// arrays element by element (same length). Fields only in `live` (server defaults, status,
+// other managers' fields) are ignored.
+bool ContainsFields(const k8s::Json& live, const k8s::Json& desired);
 
 struct ReconcilerOptions {
   // MDS addresses ("h:p,h:p") used instead of the cluster's own MDS (tests, operators outside
@@ -24,6 +38,8 @@ struct ReconcilerOptions {
   std::string mds_address_override;
   // How often a reconciled cluster is looked at again (health, status).
   std::chrono::seconds resync{30};
+  // The live objects compared with the desired ones before applying; see ObjectLookup.
+  ObjectLookup lookup;
 };
 
 // Reconciles one CurveCluster (Rook's shape): fetch -> finalizer -> delete branch -> desired
@@ -33,7 +49,9 @@ struct ReconcilerOptions {
 // capacity from the MDS; the running version) and Events. Deletion: with cleanup confirmed,
 // one cleanup Job per node wipes the data dirs (and disk signatures) and the finalizer goes
 // when all succeeded; without, the finalizer goes at once and data stays. Every step is
-// idempotent, so a restarted operator resumes where it stopped. Thread-safe for distinct keys.
+// idempotent, so a restarted operator resumes where it stopped. Steady state makes no writes:
+// an object whose live copy carries the desired hash and all desired fields is not applied
+// again, and status and Events are written only on change. Thread-safe for distinct keys.
 class ClusterReconciler {
  public:
   using RegistrarFactory =
