@@ -1,0 +1,248 @@
+#include "services/chunkserver/copyset/copyset_state_machine.h"
+
+#include <algorithm>
+
+#include "common/logging.h"
+#include "proto/chunkserver/chunk.pb.h"
+
+namespace curve::chunkserver {
+
+namespace {
+
+constexpr uint64_t kPieceBytes = 1 << 20;
+// Apply errors remembered for proposers; older ones (a follower's, never taken) are dropped.
+constexpr size_t kMaxRememberedFailures = 1024;
+
+bool AllZero(const std::string& data) {
+  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
+}
+
+// Streams the chunk files a snapshot lists, piece by piece.
+class ChunkFileReader final : public raft::SnapshotReader {
+ public:
+  ChunkFileReader(ChunkStore* store, CopysetSnapshot snapshot)
+      : store_(store), snapshot_(std::move(snapshot)) {}
+
+  Result<bool> Next(std::string* out) override {
+    while (chunk_ < snapshot_.chunks_size()) {
+      const auto& chunk = snapshot_.chunks(chunk_);
+      if (offset_ >= store_->chunk_size()) {
+        ++chunk_;
+        offset_ = 0;
+        continue;
+      }
+      auto data = store_->Read(chunk.id(), offset_, kPieceBytes);
+      if (!data.ok() && data.status().code() == StatusCode::kNotFound) {
+        // Deleted since the snapshot: the log replay deletes it on the follower too.
+        ++chunk_;
+        offset_ = 0;
+        continue;
+      }
+      if (!data.ok()) return data.status();
+      ChunkPiece piece;
+      piece.set_chunk_id(chunk.id());
+      piece.set_offset(offset_);
+      piece.set_sequence(chunk.sequence());
+      if (AllZero(*data) && offset_ != 0) {
+        piece.set_zero_length(data->size());
+      } else {
+        piece.set_data(std::move(*data));
+      }
+      offset_ += kPieceBytes;
+      *out = piece.SerializeAsString();
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  ChunkStore* const store_;
+  const CopysetSnapshot snapshot_;
+  int chunk_ = 0;
+  uint64_t offset_ = 0;
+};
+
+// Writes received pieces into the local store: a chunk's stale local copy is dropped at its first
+// piece so the pool's zeros stand for the skipped pieces.
+class ChunkFileWriter final : public raft::SnapshotWriter {
+ public:
+  explicit ChunkFileWriter(ChunkStore* store) : store_(store) {}
+
+  Status Write(const std::string& bytes) override {
+    ChunkPiece piece;
+    if (!piece.ParseFromString(bytes)) return DataLossError("malformed snapshot piece");
+    if (piece.zero_length() > 0) return Status::Ok();
+    if (current_ != piece.chunk_id() || piece.offset() == 0) {
+      current_ = piece.chunk_id();
+      Status deleted = store_->Delete(piece.chunk_id());
+      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+    }
+    return store_->Write(piece.chunk_id(), piece.offset(), piece.data(), piece.sequence());
+  }
+  Status Finish() override { return store_->SyncAll(); }
+
+ private:
+  ChunkStore* const store_;
+  ChunkId current_ = 0;
+};
+
+}  // namespace
+
+std::string CopysetStateMachine::EncodeWrite(ChunkId id, uint64_t offset, std::string data,
+                                             uint64_t sequence) {
+  ChunkOp op;
+  op.set_kind(ChunkOp::WRITE);
+  op.set_chunk_id(id);
+  op.set_offset(offset);
+  op.set_data(std::move(data));
+  op.set_sequence(sequence);
+  return op.SerializeAsString();
+}
+
+std::string CopysetStateMachine::EncodeDelete(ChunkId id) {
+  ChunkOp op;
+  op.set_kind(ChunkOp::DELETE);
+  op.set_chunk_id(id);
+  return op.SerializeAsString();
+}
+
+void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
+  ChunkOp op;
+  Status status;
+  if (!op.ParseFromString(data)) {
+    status = DataLossError("malformed chunk op at index " + std::to_string(index));
+  } else if (op.kind() == ChunkOp::WRITE) {
+    status = store_->Write(op.chunk_id(), op.offset(), op.data(), op.sequence());
+    if (status.ok()) {
+      std::lock_guard lock(mu_);
+      chunks_.insert(op.chunk_id());
+    }
+  } else if (op.kind() == ChunkOp::DELETE) {
+    status = store_->Delete(op.chunk_id());
+    if (status.code() == StatusCode::kNotFound) status = Status::Ok();
+    std::lock_guard lock(mu_);
+    chunks_.erase(op.chunk_id());
+    damaged_.erase(op.chunk_id());
+  }
+  if (status.ok()) return;
+  log::Get("chunkserver")
+      ->warn("op=Apply copyset={} index={} chunk={} err={}", name_, index, op.chunk_id(),
+             status.ToString());
+  std::lock_guard lock(mu_);
+  failures_[index] = status;
+  while (failures_.size() > kMaxRememberedFailures) failures_.erase(failures_.begin());
+}
+
+Status CopysetStateMachine::TakeResult(raft::Index index) {
+  std::lock_guard lock(mu_);
+  auto it = failures_.find(index);
+  if (it == failures_.end()) return Status::Ok();
+  Status status = it->second;
+  failures_.erase(it);
+  return status;
+}
+
+Result<std::string> CopysetStateMachine::SaveSnapshot() {
+  CURVE_RETURN_IF_ERROR(store_->SyncAll());
+  CopysetSnapshot snapshot;
+  std::lock_guard lock(mu_);
+  for (ChunkId id : chunks_) {
+    auto* chunk = snapshot.add_chunks();
+    chunk->set_id(id);
+    if (auto info = store_->GetInfo(id); info.ok()) chunk->set_sequence(info->sequence);
+  }
+  return snapshot.SerializeAsString();
+}
+
+Status CopysetStateMachine::LoadSnapshot(const raft::SnapshotMeta& meta, const std::string& data) {
+  CopysetSnapshot snapshot;
+  if (!snapshot.ParseFromString(data)) {
+    return DataLossError("copyset " + name_ + ": malformed snapshot at index " +
+                         std::to_string(meta.index));
+  }
+  std::set<ChunkId> listed;
+  for (const auto& chunk : snapshot.chunks()) listed.insert(chunk.id());
+  std::set<ChunkId> stale;
+  {
+    std::lock_guard lock(mu_);
+    for (ChunkId id : chunks_) {
+      if (!listed.count(id)) stale.insert(id);
+    }
+  }
+  for (ChunkId id : stale) {
+    Status s = store_->Delete(id);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  std::map<ChunkId, Status> damaged;
+  for (ChunkId id : listed) {
+    auto info = store_->GetInfo(id);
+    if (info.ok()) continue;
+    Status problem = info.status().code() == StatusCode::kNotFound
+                         ? DataLossError("copyset " + name_ + ": chunk file " +
+                                         store_->ChunkPath(id) + " is missing")
+                         : info.status();
+    log::Get("chunkserver")
+        ->error("op=LoadSnapshot copyset={} chunk={} err={}", name_, id, problem.ToString());
+    damaged[id] = problem;
+  }
+  std::lock_guard lock(mu_);
+  chunks_ = std::move(listed);
+  damaged_ = std::move(damaged);
+  config_ = meta.config;
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<raft::SnapshotReader>> CopysetStateMachine::OpenSnapshotReader(
+    const raft::Snapshot& snapshot) {
+  CopysetSnapshot parsed;
+  if (!parsed.ParseFromString(snapshot.data)) {
+    return DataLossError("copyset " + name_ + ": malformed snapshot");
+  }
+  return std::unique_ptr<raft::SnapshotReader>(new ChunkFileReader(store_, std::move(parsed)));
+}
+
+Result<std::unique_ptr<raft::SnapshotWriter>> CopysetStateMachine::OpenSnapshotWriter(
+    raft::NodeId from, const raft::SnapshotMeta& meta) {
+  log::Get("chunkserver")
+      ->info("op=InstallSnapshot copyset={} from={} index={}", name_, from, meta.index);
+  return std::unique_ptr<raft::SnapshotWriter>(new ChunkFileWriter(store_));
+}
+
+void CopysetStateMachine::OnRoleChange(raft::Role role, raft::Term term, raft::NodeId leader) {
+  leader_ = role == raft::Role::kLeader;
+}
+
+void CopysetStateMachine::OnConfigurationChange(const raft::Configuration& config) {
+  std::lock_guard lock(mu_);
+  config_ = config;
+}
+
+bool CopysetStateMachine::Has(ChunkId id) const {
+  std::lock_guard lock(mu_);
+  return chunks_.count(id) > 0;
+}
+
+Status CopysetStateMachine::CheckHealthy(ChunkId id) const {
+  std::lock_guard lock(mu_);
+  auto it = damaged_.find(id);
+  return it == damaged_.end() ? Status::Ok() : it->second;
+}
+
+std::vector<Status> CopysetStateMachine::Problems() const {
+  std::lock_guard lock(mu_);
+  std::vector<Status> out;
+  for (const auto& [id, status] : damaged_) out.push_back(status);
+  return out;
+}
+
+uint64_t CopysetStateMachine::chunk_count() const {
+  std::lock_guard lock(mu_);
+  return chunks_.size();
+}
+
+raft::Configuration CopysetStateMachine::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+}  // namespace curve::chunkserver

@@ -1,0 +1,76 @@
+#pragma once
+
+// CopysetStateMachine: one copyset's chunks, driven by its raft group. The log carries ChunkOps
+// (proto/chunkserver/chunk.proto); Apply executes them on the disk's shared ChunkStore.
+//
+// Snapshots copy no chunk data: SaveSnapshot makes the chunks durable and records their ids and
+// sequence numbers. A new member receives the chunk files through the raft snapshot stream
+// (OpenSnapshotReader on the leader reads them live, OpenSnapshotWriter writes them straight into
+// the follower's store; all-zero pieces are skipped); entries after the snapshot are replayed
+// over them, and chunk writes are idempotent, so a file read while it changes converges.
+//
+// Restart: the latest local snapshot lists the chunks, the log replays the rest. A listed chunk
+// whose file is missing or corrupt is recorded in Problems() and reads of it answer DATA_LOSS;
+// it is never recreated as zeros.
+//
+// Thread-safety: raft callbacks run on the group's driver thread; the query methods and the
+// snapshot streams may run on any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "raft/node/state_machine.h"
+#include "services/chunkserver/datastore/chunk_store.h"
+
+namespace curve::chunkserver {
+
+class CopysetStateMachine final : public raft::StateMachine {
+ public:
+  CopysetStateMachine(std::string name, ChunkStore* store)
+      : name_(std::move(name)), store_(store) {}
+
+  static std::string EncodeWrite(ChunkId id, uint64_t offset, std::string data, uint64_t sequence);
+  static std::string EncodeDelete(ChunkId id);
+
+  void Apply(raft::Index index, const std::string& data) override;
+  Result<std::string> SaveSnapshot() override;
+  Status LoadSnapshot(const raft::SnapshotMeta& meta, const std::string& data) override;
+  Result<std::unique_ptr<raft::SnapshotReader>> OpenSnapshotReader(
+      const raft::Snapshot& snapshot) override;
+  Result<std::unique_ptr<raft::SnapshotWriter>> OpenSnapshotWriter(
+      raft::NodeId from, const raft::SnapshotMeta& meta) override;
+  void OnRoleChange(raft::Role role, raft::Term term, raft::NodeId leader) override;
+  void OnConfigurationChange(const raft::Configuration& config) override;
+
+  // The outcome of applying the entry at `index` (OK unless the ChunkStore refused it); forgets
+  // it. Call from the proposal's callback.
+  Status TakeResult(raft::Index index);
+
+  // Whether the copyset holds the chunk (written and not deleted), and whether its file is known
+  // to be damaged (DATA_LOSS naming it).
+  bool Has(ChunkId id) const;
+  Status CheckHealthy(ChunkId id) const;
+
+  std::vector<Status> Problems() const;
+  bool is_leader() const { return leader_.load(); }
+  uint64_t chunk_count() const;
+  raft::Configuration config() const;
+
+ private:
+  const std::string name_;
+  ChunkStore* const store_;
+  std::atomic<bool> leader_{false};
+
+  mutable std::mutex mu_;
+  std::set<ChunkId> chunks_;                // guarded by mu_
+  std::map<ChunkId, Status> damaged_;       // guarded by mu_
+  std::map<raft::Index, Status> failures_;  // guarded by mu_; apply errors by index
+  raft::Configuration config_;              // guarded by mu_
+};
+
+}  // namespace curve::chunkserver

@@ -1,0 +1,138 @@
+#include "services/chunkserver/server/chunk_service.h"
+
+#include <future>
+
+#include "common/rpc/grpc_status.h"
+
+namespace curve::chunkserver {
+
+namespace {
+
+grpc::Status ToGrpc(const Status& status) { return rpc::ToGrpcStatus(status); }
+
+}  // namespace
+
+Result<std::shared_ptr<Copyset>> ChunkServiceImpl::Find(const ChunkAddress& address) {
+  CopysetKey key{address.logical_pool_id(), address.copyset_id()};
+  auto copyset = copysets_->Find(key);
+  if (copyset == nullptr) return NotFoundError("copyset " + key.Name() + " is not hosted here");
+  return copyset;
+}
+
+Result<uint64_t> ChunkServiceImpl::Propose(Copyset& copyset, std::string op) {
+  auto promise = std::make_shared<std::promise<Result<uint64_t>>>();
+  auto future = promise->get_future();
+  CopysetStateMachine* machine = copyset.state_machine.get();
+  copyset.group->Propose(std::move(op), [promise, machine](Result<raft::Index> index) {
+    if (!index.ok()) {
+      promise->set_value(index.status());
+      return;
+    }
+    Status applied = machine->TakeResult(*index);
+    if (!applied.ok()) {
+      promise->set_value(applied);
+    } else {
+      promise->set_value(uint64_t{*index});
+    }
+  });
+  return future.get();
+}
+
+Status ChunkServiceImpl::Barrier(Copyset& copyset) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto future = promise->get_future();
+  copyset.group->ReadBarrier([promise](Result<raft::Index> index) {
+    promise->set_value(index.ok() ? Status::Ok() : index.status());
+  });
+  return future.get();
+}
+
+grpc::Status ChunkServiceImpl::WriteChunk(grpc::ServerContext*, const WriteChunkRequest* request,
+                                          WriteChunkResponse* response) {
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) return ToGrpc(copyset.status());
+  const uint64_t id = request->chunk().chunk_id();
+  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
+  // Validate before the log: a write the store would refuse must not be replicated.
+  const uint32_t block = 4096;
+  if (request->offset() % block != 0 || request->data().size() % block != 0 ||
+      request->data().empty()) {
+    return ToGrpc(InvalidArgumentError("write of " + std::to_string(request->data().size()) +
+                                       " bytes at " + std::to_string(request->offset()) +
+                                       " is not aligned to " + std::to_string(block)));
+  }
+  if (request->offset() + request->data().size() > store_->chunk_size()) {
+    return ToGrpc(
+        OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size())));
+  }
+  auto index = Propose(**copyset, CopysetStateMachine::EncodeWrite(
+                                      id, request->offset(), request->data(), request->sequence()));
+  if (!index.ok()) return ToGrpc(index.status());
+  response->set_index(*index);
+  return grpc::Status::OK;
+}
+
+grpc::Status ChunkServiceImpl::ReadChunk(grpc::ServerContext*, const ReadChunkRequest* request,
+                                         ReadChunkResponse* response) {
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) return ToGrpc(copyset.status());
+  const uint64_t id = request->chunk().chunk_id();
+  if (request->offset() % 512 != 0 || request->length() % 512 != 0 || request->length() == 0) {
+    return ToGrpc(InvalidArgumentError("read of " + std::to_string(request->length()) +
+                                       " bytes at " + std::to_string(request->offset()) +
+                                       " is not aligned to 512"));
+  }
+  if (request->offset() + request->length() > store_->chunk_size()) {
+    return ToGrpc(
+        OutOfRangeError("read beyond the chunk size " + std::to_string(store_->chunk_size())));
+  }
+  if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
+  CopysetStateMachine* machine = (*copyset)->state_machine.get();
+  if (Status s = machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
+  if (!machine->Has(id)) {
+    response->set_exists(false);
+    return grpc::Status::OK;
+  }
+  std::string* data = response->mutable_data();
+  data->resize(request->length());
+  Status read = store_->ReadInto(id, request->offset(), request->length(), data->data());
+  if (read.code() == StatusCode::kNotFound) {
+    read = DataLossError("chunk " + std::to_string(id) + " of copyset " + (*copyset)->key.Name() +
+                         " is missing: " + read.message());
+  }
+  if (!read.ok()) return ToGrpc(read);
+  response->set_exists(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status ChunkServiceImpl::DeleteChunk(grpc::ServerContext*, const DeleteChunkRequest* request,
+                                           DeleteChunkResponse*) {
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) return ToGrpc(copyset.status());
+  auto index = Propose(**copyset, CopysetStateMachine::EncodeDelete(request->chunk().chunk_id()));
+  return ToGrpc(index.status());
+}
+
+grpc::Status ChunkServiceImpl::GetChunkInfo(grpc::ServerContext*,
+                                            const GetChunkInfoRequest* request,
+                                            GetChunkInfoResponse* response) {
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) return ToGrpc(copyset.status());
+  if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
+  const uint64_t id = request->chunk().chunk_id();
+  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
+  if (!(*copyset)->state_machine->Has(id)) return grpc::Status::OK;
+  auto info = store_->GetInfo(id);
+  if (!info.ok()) return ToGrpc(info.status());
+  response->set_exists(true);
+  response->set_size(info->size);
+  response->set_sequence(info->sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status ChunkServiceImpl::JoinCopyset(grpc::ServerContext*, const JoinCopysetRequest* request,
+                                           JoinCopysetResponse*) {
+  return ToGrpc(copysets_->Create({request->logical_pool_id(), request->copyset_id()}, {}));
+}
+
+}  // namespace curve::chunkserver

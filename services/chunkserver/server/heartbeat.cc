@@ -1,0 +1,211 @@
+#include "services/chunkserver/server/heartbeat.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/statvfs.h>
+
+#include <fstream>
+#include <future>
+
+#include "common/logging.h"
+#include "common/rpc/grpc_status.h"
+#include "common/rpc/retry.h"
+#include "proto/chunkserver/chunk.grpc.pb.h"
+#include "proto/mds/heartbeat.grpc.pb.h"
+
+namespace curve::chunkserver {
+
+namespace {
+
+std::string IdPath(const std::string& data_dir) { return data_dir + "/chunkserver.id"; }
+
+constexpr int kBeatsOutsideBeforeRemoval = 3;
+
+}  // namespace
+
+Heartbeat::~Heartbeat() { Stop(); }
+
+Result<Registration> Heartbeat::ReadRecorded(const std::string& data_dir) {
+  std::ifstream in(IdPath(data_dir));
+  Registration r;
+  if (!in) return NotFoundError(IdPath(data_dir) + " does not exist");
+  if (!(in >> r.id >> r.token) || r.id == 0)
+    return DataLossError(IdPath(data_dir) + " is malformed");
+  return r;
+}
+
+Result<Registration> Heartbeat::Register(const mds::RegisterChunkServerRequest& request) {
+  mds::RegisterChunkServerResponse response;
+  CURVE_RETURN_IF_ERROR(
+      mds_->Call("RegisterChunkServer", [&](const auto& channel, grpc::ClientContext& context) {
+        return mds::ChunkServerRegistry::NewStub(channel)->RegisterChunkServer(&context, request,
+                                                                               &response);
+      }));
+  Registration r{response.chunkserver_id(), response.token()};
+  auto recorded = ReadRecorded(data_dir_);
+  if (recorded.ok() && recorded->id != r.id) {
+    return FailedPreconditionError("the MDS registered " + data_dir_ + " as chunkserver " +
+                                   std::to_string(r.id) + " but it was chunkserver " +
+                                   std::to_string(recorded->id));
+  }
+  std::string tmp = IdPath(data_dir_) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << r.id << " " << r.token << "\n";
+    if (!out.flush()) return InternalError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), IdPath(data_dir_).c_str()) != 0) {
+    return InternalError("cannot rename " + tmp);
+  }
+  return r;
+}
+
+void Heartbeat::Start(Registration registration, CopysetManager* copysets,
+                      raft::RaftServer* server) {
+  registration_ = std::move(registration);
+  copysets_ = copysets;
+  server_ = server;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Heartbeat::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) w.join();
+}
+
+void Heartbeat::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    if (Status s = Beat(); !s.ok()) {
+      log::Get("chunkserver")->warn("op=Heartbeat err={}", s.ToString());
+    }
+    lock.lock();
+    cv_.wait_for(lock, interval_, [&] { return stop_; });
+  }
+}
+
+Status Heartbeat::Beat() {
+  mds::HeartbeatRequest request;
+  request.set_chunkserver_id(registration_.id);
+  request.set_token(registration_.token);
+  struct statvfs fs {};
+  if (statvfs(data_dir_.c_str(), &fs) == 0) {
+    request.set_capacity_bytes(uint64_t{fs.f_blocks} * fs.f_frsize);
+    request.set_used_bytes(uint64_t{fs.f_blocks - fs.f_bavail} * fs.f_frsize);
+  }
+  std::vector<CopysetKey> to_remove;
+  for (const auto& copyset : copysets_->List()) {
+    auto status = copyset->group->GetStatus();
+    if (!status.ok()) continue;
+    auto* report = request.add_copysets();
+    report->set_logical_pool_id(copyset->key.logical_pool);
+    report->set_copyset_id(copyset->key.copyset);
+    report->set_is_leader(status->role == raft::Role::kLeader);
+    report->set_term(status->term);
+    report->set_applied_index(status->applied);
+    for (raft::NodeId id : status->config.voters) report->add_members(static_cast<uint32_t>(id));
+    report->set_epoch(copyset->epoch);
+    std::lock_guard lock(mu_);
+    report->set_change_in_progress(changing_.count(copyset->key) > 0);
+    bool outside = !status->config.empty() && !status->config.Contains(server_->node_id());
+    if (outside && ++outside_[copyset->key] >= kBeatsOutsideBeforeRemoval) {
+      to_remove.push_back(copyset->key);
+    } else if (!outside) {
+      outside_.erase(copyset->key);
+    }
+  }
+  for (const auto& key : to_remove) {
+    if (Status s = copysets_->Remove(key); !s.ok()) {
+      log::Get("chunkserver")->warn("op=RemoveCopyset copyset={} err={}", key.Name(), s.ToString());
+    }
+    std::lock_guard lock(mu_);
+    outside_.erase(key);
+  }
+  mds::HeartbeatResponse response;
+  CURVE_RETURN_IF_ERROR(
+      mds_->Call("Heartbeat", [&](const auto& channel, grpc::ClientContext& context) {
+        return mds::ChunkServerRegistry::NewStub(channel)->Heartbeat(&context, request, &response);
+      }));
+  Execute(response);
+  return Status::Ok();
+}
+
+void Heartbeat::Execute(const mds::HeartbeatResponse& response) {
+  auto logger = log::Get("chunkserver");
+  for (const auto& order : response.create_copysets()) {
+    CopysetKey key{order.logical_pool_id(), order.copyset_id()};
+    std::vector<CopysetPeer> peers;
+    for (const auto& p : order.peers()) peers.push_back({p.chunkserver_id(), p.address()});
+    if (Status s = copysets_->Create(key, peers); !s.ok()) {
+      logger->warn("op=CreateCopyset copyset={} err={}", key.Name(), s.ToString());
+    }
+  }
+  for (const auto& order : response.changes()) {
+    CopysetKey key{order.logical_pool_id(), order.copyset_id()};
+    auto copyset = copysets_->Find(key);
+    if (copyset == nullptr) continue;
+    copyset->epoch = std::max(copyset->epoch, order.epoch());
+    if (order.kind() == mds::ConfigChangeOrder::TRANSFER_LEADER) {
+      server_->SetPeerAddress(order.add().chunkserver_id(), order.add().address());
+      copyset->group->TransferLeader(order.add().chunkserver_id(), [logger, key](Status s) {
+        if (!s.ok()) logger->warn("op=TransferLeader copyset={} err={}", key.Name(), s.ToString());
+      });
+    } else if (order.kind() == mds::ConfigChangeOrder::REPLACE_PEER) {
+      std::lock_guard lock(mu_);
+      if (stop_ || !changing_.insert(key).second) continue;
+      workers_.emplace_back([this, copyset, order] { Replace(copyset, order); });
+    }
+  }
+}
+
+void Heartbeat::Replace(std::shared_ptr<Copyset> copyset, const mds::ConfigChangeOrder& order) {
+  auto logger = log::Get("chunkserver");
+  const CopysetKey key = copyset->key;
+  logger->info("op=ReplacePeer copyset={} add={} remove={} epoch={}", key.Name(),
+               order.add().chunkserver_id(), order.remove().chunkserver_id(), order.epoch());
+  // The new member must host the group (empty) before the leader can add it.
+  ChunkService::Stub stub(rpc::MakeChannel(order.add().address()));
+  JoinCopysetRequest join;
+  join.set_logical_pool_id(key.logical_pool);
+  join.set_copyset_id(key.copyset);
+  JoinCopysetResponse joined;
+  rpc::RetryPolicy policy;
+  policy.total_timeout = std::chrono::seconds(10);
+  Status status = rpc::CallWithRetry(policy, "JoinCopyset", [&](grpc::ClientContext& context) {
+    return stub.JoinCopyset(&context, join, &joined);
+  });
+  if (status.ok()) {
+    raft::PeerChange change;
+    change.kind = raft::PeerChange::Kind::kReplace;
+    change.node = order.add().chunkserver_id();
+    change.address = order.add().address();
+    change.old_node = order.remove().chunkserver_id();
+    auto promise = std::make_shared<std::promise<Status>>();
+    auto future = promise->get_future();
+    copyset->group->ChangePeers(change, [promise](Result<raft::Index> index) {
+      promise->set_value(index.ok() ? Status::Ok() : index.status());
+    });
+    // A new member catches up through a snapshot carrying the chunk files: allow for that.
+    status = future.get();
+  }
+  if (status.ok()) {
+    logger->info("op=ReplacePeer copyset={} done", key.Name());
+  } else {
+    logger->warn("op=ReplacePeer copyset={} err={}", key.Name(), status.ToString());
+  }
+  std::lock_guard lock(mu_);
+  changing_.erase(key);
+}
+
+}  // namespace curve::chunkserver

@@ -1,0 +1,74 @@
+#pragma once
+
+// Heartbeat: registration with the MDS and the periodic heartbeat loop.
+//
+// Register() returns this disk's chunkserver id and token, persisted in
+// <data_dir>/chunkserver.id ("<id> <token>") so a restart knows its raft node id before the MDS
+// answers; it re-registers anyway (the MDS gives the same disk the same id).
+// The loop reports every copyset (leader, term, applied index, members, epoch) and disk usage,
+// then executes the orders in the reply: CreateCopysetOrder → CopysetManager::Create;
+// ConfigChangeOrder REPLACE_PEER → JoinCopyset on the new member, then RaftGroup::ChangePeers;
+// TRANSFER_LEADER → RaftGroup::TransferLeader. A member that finds itself outside its copyset's
+// configuration for several heartbeats stops hosting it.
+//
+// Thread-safety: Start/Stop from one thread; the loop runs on its own thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "proto/mds/heartbeat.pb.h"
+#include "services/chunkserver/copyset/copyset_manager.h"
+#include "services/mds/client/mds_client.h"
+
+namespace curve::chunkserver {
+
+struct Registration {
+  uint32_t id = 0;
+  std::string token;
+};
+
+class Heartbeat {
+ public:
+  Heartbeat(mds::MdsClient* mds, std::string data_dir, std::chrono::milliseconds interval)
+      : mds_(mds), data_dir_(std::move(data_dir)), interval_(interval) {}
+  ~Heartbeat();
+
+  // The id recorded in the data dir, if any.
+  static Result<Registration> ReadRecorded(const std::string& data_dir);
+  // Registers (retrying within the MDS client's timeout) and records the answer.
+  Result<Registration> Register(const mds::RegisterChunkServerRequest& request);
+
+  void Start(Registration registration, CopysetManager* copysets, raft::RaftServer* server);
+  void Stop();
+
+  // One heartbeat now (tests; the loop calls it).
+  Status Beat();
+
+ private:
+  void Loop();
+  void Execute(const mds::HeartbeatResponse& response);
+  void Replace(std::shared_ptr<Copyset> copyset, const mds::ConfigChangeOrder& order);
+
+  mds::MdsClient* const mds_;
+  const std::string data_dir_;
+  const std::chrono::milliseconds interval_;
+  Registration registration_;
+  CopysetManager* copysets_ = nullptr;
+  raft::RaftServer* server_ = nullptr;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                  // guarded by mu_
+  std::set<CopysetKey> changing_;      // guarded by mu_; replacements in flight
+  std::map<CopysetKey, int> outside_;  // guarded by mu_; beats spent outside the config
+  std::vector<std::thread> workers_;   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace curve::chunkserver

@@ -1,0 +1,315 @@
+#include "services/client/volume.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <map>
+#include <thread>
+
+#include "common/logging.h"
+#include "proto/chunkserver/chunk.grpc.pb.h"
+#include "proto/mds/namespace.grpc.pb.h"
+#include "services/client/chunk_router.h"
+#include "services/client/io_executor.h"
+#include "services/mds/client/mds_client.h"
+
+namespace curve::client {
+
+namespace {
+
+// One user request split into pieces; completes when the last piece does.
+struct Request {
+  std::atomic<int> remaining{0};
+  std::mutex mu;
+  Status first_error;  // guarded by mu
+  IoCallback done;
+
+  void Finish(const Status& status) {
+    if (!status.ok()) {
+      std::lock_guard lock(mu);
+      if (first_error.ok()) first_error = status;
+    }
+    if (remaining.fetch_sub(1) == 1) {
+      Status result;
+      {
+        std::lock_guard lock(mu);
+        result = first_error;
+      }
+      done(result);
+    }
+  }
+};
+
+}  // namespace
+
+class Volume::Impl {
+ public:
+  Impl(const VolumeOptions& options, std::unique_ptr<mds::MdsClient> mds)
+      : options_(options),
+        mds_(std::move(mds)),
+        router_(mds_.get(), options.rpc_timeout),
+        executor_(options.io_threads) {}
+
+  ~Impl() { (void)Close(); }
+
+  Status Open(const std::string& user, const std::string& path) {
+    mds::OpenFileRequest request;
+    request.set_user(user);
+    request.set_path(path);
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    request.set_client(options_.client_name + "@" + host + "/" + std::to_string(getpid()));
+    mds::OpenFileResponse response;
+    CURVE_RETURN_IF_ERROR(mds_->Call(
+        "OpenFile",
+        [&](const auto& channel, grpc::ClientContext& c) {
+          return mds::NamespaceService::NewStub(channel)->OpenFile(&c, request, &response);
+        },
+        false));
+    const auto& file = response.file();
+    info_.path = path;
+    info_.user = user;
+    info_.id = file.id();
+    info_.size = file.size();
+    info_.chunk_size = file.chunk_size();
+    info_.segment_size = file.segment_size();
+    info_.block_size = file.block_size() ? file.block_size() : 4096;
+    session_ = response.session().session_id();
+    lease_ = std::chrono::seconds(std::max<uint32_t>(response.lease_seconds(), 3));
+    if (info_.chunk_size == 0 || info_.segment_size % info_.chunk_size != 0) {
+      return InternalError("volume " + path + ": bad chunk/segment size from the MDS");
+    }
+    CURVE_RETURN_IF_ERROR(router_.Refresh());
+    refresher_ = std::thread([this] { RefreshLoop(); });
+    return Status::Ok();
+  }
+
+  Status Close() {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return Status::Ok();
+      closed_ = true;
+    }
+    cv_.notify_all();
+    if (refresher_.joinable()) refresher_.join();
+    if (session_.empty()) return Status::Ok();
+    mds::CloseFileRequest request;
+    request.set_user(info_.user);
+    request.set_path(info_.path);
+    request.set_session_id(session_);
+    mds::CloseFileResponse response;
+    return mds_->Call("CloseFile", [&](const auto& channel, grpc::ClientContext& c) {
+      return mds::NamespaceService::NewStub(channel)->CloseFile(&c, request, &response);
+    });
+  }
+
+  Status Check(uint64_t offset, size_t length, uint32_t align, const char* what) const {
+    if (offset % align != 0 || length % align != 0 || length == 0) {
+      return InvalidArgumentError("volume " + info_.path + ": " + what + " of " +
+                                  std::to_string(length) + " bytes at " + std::to_string(offset) +
+                                  " is not aligned to " + std::to_string(align) + " bytes");
+    }
+    if (offset + length > info_.size || offset + length < offset) {
+      return OutOfRangeError("volume " + info_.path + ": " + what + " of " +
+                             std::to_string(length) + " bytes at " + std::to_string(offset) +
+                             " is beyond the volume size " + std::to_string(info_.size));
+    }
+    return Status::Ok();
+  }
+
+  void Submit(bool write, uint64_t offset, size_t length, char* buffer, IoCallback done) {
+    Status valid = Check(offset, length, write ? 4096 : 512, write ? "write" : "read");
+    if (!valid.ok()) {
+      done(valid);
+      return;
+    }
+    auto request = std::make_shared<Request>();
+    request->done = std::move(done);
+    struct Piece {
+      uint64_t offset;
+      size_t length;
+      char* buffer;
+    };
+    std::vector<Piece> pieces;
+    uint64_t at = offset;
+    while (at < offset + length) {
+      uint64_t chunk_end = (at / info_.chunk_size + 1) * info_.chunk_size;
+      uint64_t end = std::min({offset + length, chunk_end, at + options_.max_rpc_bytes});
+      pieces.push_back({at, static_cast<size_t>(end - at), buffer + (at - offset)});
+      at = end;
+    }
+    request->remaining = static_cast<int>(pieces.size());
+    for (const Piece& p : pieces) {
+      executor_.Submit([this, request, p, write] {
+        request->Finish(write ? WritePiece(p.offset, p.length, p.buffer)
+                              : ReadPiece(p.offset, p.length, p.buffer));
+      });
+    }
+  }
+
+  const VolumeInfo& info() const { return info_; }
+
+ private:
+  // The segment holding `offset`; NOT_FOUND when never written and !allocate.
+  Result<std::shared_ptr<const mds::SegmentInfo>> Segment(uint64_t offset, bool allocate) {
+    uint64_t start = offset / info_.segment_size * info_.segment_size;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = segments_.find(start); it != segments_.end()) return it->second;
+    }
+    mds::GetOrAllocateSegmentRequest request;
+    request.set_user(info_.user);
+    request.set_path(info_.path);
+    request.set_offset(start);
+    request.set_allocate(allocate);
+    mds::GetOrAllocateSegmentResponse response;
+    CURVE_RETURN_IF_ERROR(mds_->Call("GetOrAllocateSegment", [&](const auto& channel,
+                                                                 grpc::ClientContext& c) {
+      return mds::NamespaceService::NewStub(channel)->GetOrAllocateSegment(&c, request, &response);
+    }));
+    auto segment = std::make_shared<const mds::SegmentInfo>(response.segment());
+    std::lock_guard lock(mu_);
+    return segments_.emplace(start, segment).first->second;
+  }
+
+  Result<chunkserver::ChunkAddress> Address(uint64_t offset, bool allocate) {
+    CURVE_ASSIGN_OR_RETURN(auto segment, Segment(offset, allocate));
+    uint64_t index = (offset - segment->offset()) / info_.chunk_size;
+    if (index >= static_cast<uint64_t>(segment->chunks_size())) {
+      return InternalError("volume " + info_.path + ": segment at " +
+                           std::to_string(segment->offset()) + " has too few chunks");
+    }
+    chunkserver::ChunkAddress address;
+    address.set_logical_pool_id(segment->logical_pool_id());
+    address.set_copyset_id(segment->chunks(index).copyset_id());
+    address.set_chunk_id(segment->chunks(index).chunk_id());
+    return address;
+  }
+
+  std::chrono::steady_clock::time_point Deadline() const {
+    return std::chrono::steady_clock::now() + options_.io_timeout;
+  }
+
+  Status WritePiece(uint64_t offset, size_t length, const char* data) {
+    CURVE_ASSIGN_OR_RETURN(auto address, Address(offset, true));
+    chunkserver::WriteChunkRequest request;
+    *request.mutable_chunk() = address;
+    request.set_offset(offset % info_.chunk_size);
+    request.set_data(data, length);
+    chunkserver::WriteChunkResponse response;
+    return Named(router_.Call(address.logical_pool_id(), address.copyset_id(), Deadline(),
+                              [&](const auto& channel, grpc::ClientContext& c) {
+                                return chunkserver::ChunkService::NewStub(channel)->WriteChunk(
+                                    &c, request, &response);
+                              }));
+  }
+
+  Status ReadPiece(uint64_t offset, size_t length, char* out) {
+    auto address = Address(offset, false);
+    if (!address.ok() && address.status().code() == StatusCode::kNotFound) {
+      std::memset(out, 0, length);
+      return Status::Ok();
+    }
+    if (!address.ok()) return address.status();
+    chunkserver::ReadChunkRequest request;
+    *request.mutable_chunk() = *address;
+    request.set_offset(offset % info_.chunk_size);
+    request.set_length(static_cast<uint32_t>(length));
+    chunkserver::ReadChunkResponse response;
+    CURVE_RETURN_IF_ERROR(Named(router_.Call(
+        address->logical_pool_id(), address->copyset_id(), Deadline(),
+        [&](const auto& channel, grpc::ClientContext& c) {
+          return chunkserver::ChunkService::NewStub(channel)->ReadChunk(&c, request, &response);
+        })));
+    if (!response.exists()) {
+      std::memset(out, 0, length);
+    } else if (response.data().size() != length) {
+      return InternalError("volume " + info_.path + ": short chunk read");
+    } else {
+      std::memcpy(out, response.data().data(), length);
+    }
+    return Status::Ok();
+  }
+
+  Status Named(const Status& status) const {
+    if (status.ok()) return status;
+    return Status(status.code(), "volume " + info_.path + ": " + status.message());
+  }
+
+  void RefreshLoop() {
+    std::unique_lock lock(mu_);
+    while (!closed_) {
+      cv_.wait_for(lock, lease_ / 3, [&] { return closed_; });
+      if (closed_) return;
+      lock.unlock();
+      mds::RefreshSessionRequest request;
+      request.set_user(info_.user);
+      request.set_path(info_.path);
+      request.set_session_id(session_);
+      mds::RefreshSessionResponse response;
+      Status s = mds_->Call("RefreshSession", [&](const auto& channel, grpc::ClientContext& c) {
+        return mds::NamespaceService::NewStub(channel)->RefreshSession(&c, request, &response);
+      });
+      if (!s.ok())
+        log::Get("libcurve")->warn("op=RefreshSession volume={} err={}", info_.path, s.ToString());
+      lock.lock();
+    }
+  }
+
+  const VolumeOptions options_;
+  std::unique_ptr<mds::MdsClient> mds_;
+  ChunkRouter router_;
+  VolumeInfo info_;
+  std::string session_;
+  std::chrono::milliseconds lease_{30000};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool closed_ = false;                                                   // guarded by mu_
+  std::map<uint64_t, std::shared_ptr<const mds::SegmentInfo>> segments_;  // guarded by mu_
+  std::thread refresher_;
+  IoExecutor executor_;  // last: its threads stop before the rest is destroyed
+};
+
+Result<std::unique_ptr<Volume>> Volume::Open(const VolumeOptions& options, const std::string& user,
+                                             const std::string& path) {
+  mds::MdsClientOptions mds_options;
+  mds_options.addresses = options.mds_addresses;
+  CURVE_ASSIGN_OR_RETURN(auto mds, mds::MdsClient::Create(mds_options));
+  auto impl = std::make_unique<Impl>(options, std::move(mds));
+  CURVE_RETURN_IF_ERROR(impl->Open(user, path));
+  return std::unique_ptr<Volume>(new Volume(std::move(impl)));
+}
+
+Volume::Volume(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Volume::~Volume() = default;
+
+const VolumeInfo& Volume::info() const { return impl_->info(); }
+
+void Volume::AsyncRead(uint64_t offset, size_t length, char* out, IoCallback done) {
+  impl_->Submit(false, offset, length, out, std::move(done));
+}
+
+void Volume::AsyncWrite(uint64_t offset, size_t length, const char* data, IoCallback done) {
+  impl_->Submit(true, offset, length, const_cast<char*>(data), std::move(done));
+}
+
+Status Volume::Read(uint64_t offset, size_t length, char* out) {
+  std::promise<Status> promise;
+  AsyncRead(offset, length, out, [&](Status s) { promise.set_value(std::move(s)); });
+  return promise.get_future().get();
+}
+
+Status Volume::Write(uint64_t offset, size_t length, const char* data) {
+  std::promise<Status> promise;
+  AsyncWrite(offset, length, data, [&](Status s) { promise.set_value(std::move(s)); });
+  return promise.get_future().get();
+}
+
+Status Volume::Close() { return impl_->Close(); }
+
+}  // namespace curve::client

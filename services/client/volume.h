@@ -1,0 +1,84 @@
+#pragma once
+
+// libcurve: a CurveBS volume opened by a client.
+//
+//   VolumeOptions options;
+//   options.mds_addresses = {"10.0.0.1:6700", ...};
+//   auto volume = Volume::Open(options, "alice", "/vol1");
+//   (*volume)->Write(0, data.size(), data.data());
+//   (*volume)->AsyncRead(4096, 4096, buffer, [](Status s) { ... });
+//
+// Open takes an MDS session (a second writer is refused by the MDS) and keeps it refreshed.
+// IO is split at chunk boundaries and at `max_rpc_bytes`; each piece goes to the leader of the
+// chunk's copyset (chunk → copyset from the MDS segment, allocated on first write; copyset →
+// members from the MDS topology; the leader cached, learned from redirects). Pieces run in
+// parallel on `io_threads`; failures are retried with backoff on another member, following
+// redirects, until `io_timeout`. A range never written reads as zeros.
+//
+// Errors: INVALID_ARGUMENT for misaligned IO (writes: 4096 bytes, reads: 512), OUT_OF_RANGE
+// beyond the volume size, NOT_FOUND for an unknown volume, DATA_LOSS for a damaged chunk,
+// RESOURCE_EXHAUSTED for a full pool or disk, UNAVAILABLE / DEADLINE_EXCEEDED when no leader
+// answered in time. Every message names the volume.
+//
+// Thread-safety: all methods are thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace curve::client {
+
+struct VolumeOptions {
+  std::vector<std::string> mds_addresses;
+  std::string client_name = "libcurve";
+  uint32_t max_rpc_bytes = 1 << 20;
+  int io_threads = 32;
+  std::chrono::milliseconds rpc_timeout{3000};
+  std::chrono::milliseconds io_timeout{60000};  // one piece gives up after this
+};
+
+struct VolumeInfo {
+  std::string path;
+  std::string user;
+  uint64_t id = 0;
+  uint64_t size = 0;
+  uint64_t chunk_size = 0;
+  uint64_t segment_size = 0;
+  uint32_t block_size = 4096;
+};
+
+using IoCallback = std::function<void(Status)>;
+
+class Volume {
+ public:
+  static Result<std::unique_ptr<Volume>> Open(const VolumeOptions& options, const std::string& user,
+                                              const std::string& path);
+  ~Volume();  // Close
+
+  const VolumeInfo& info() const;
+
+  Status Read(uint64_t offset, size_t length, char* out);
+  Status Write(uint64_t offset, size_t length, const char* data);
+  // The same, completing through `done` on an IO thread; buffers must live until then.
+  void AsyncRead(uint64_t offset, size_t length, char* out, IoCallback done);
+  void AsyncWrite(uint64_t offset, size_t length, const char* data, IoCallback done);
+  // Writes are durable when acknowledged (replicated through the raft log), so Flush only waits
+  // for nothing; kept for the block-device contract.
+  Status Flush() { return Status::Ok(); }
+
+  // Ends the session. Idempotent.
+  Status Close();
+
+  class Impl;
+
+ private:
+  explicit Volume(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace curve::client
