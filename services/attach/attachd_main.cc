@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "services/attach/attach_daemon.h"
+#include "services/client/curve_volume_backend.h"
 
 int main(int argc, char** argv) {
+  curve::client::RegisterCurveVolumeBackend();
   auto options =
       curve::attach::ParseAttachDaemonFlags(std::vector<std::string>(argv + 1, argv + argc));
   if (!options.ok()) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 namespace curve::attach {
 namespace {
@@ -21,7 +22,24 @@ Status Errno(const std::string& op, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+std::map<std::string, VolumeBackendFactory>& Schemes() {
+  static std::map<std::string, VolumeBackendFactory> schemes;
+  return schemes;
+}
+
+}  // namespace
+
+void RegisterVolumeBackendScheme(const std::string& scheme, VolumeBackendFactory factory) {
+  Schemes()[scheme] = std::move(factory);
+}
+
 Result<std::unique_ptr<VolumeBackend>> OpenVolumeBackend(const std::string& spec) {
+  if (size_t colon = spec.find(':'); colon != std::string::npos) {
+    auto it = Schemes().find(spec.substr(0, colon));
+    if (it != Schemes().end()) return it->second(spec);
+  }
   constexpr std::string_view kFile = "file:";
   if (spec.rfind(kFile, 0) == 0 && spec.size() > kFile.size()) {
     CURVE_ASSIGN_OR_RETURN(auto backend, FileVolumeBackend::Open(spec.substr(kFile.size())));

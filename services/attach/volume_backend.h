@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,15 @@ class VolumeBackend {
   virtual std::string Describe() const = 0;
 };
 
-// Opens the backend named by `spec`: "file:/abs/path" opens a FileVolumeBackend. INVALID_ARGUMENT
-// names the accepted forms for anything else.
+// Opens the backend named by `spec`: "file:/abs/path" opens a FileVolumeBackend; a registered
+// scheme ("curve:...") calls its factory with the whole spec. INVALID_ARGUMENT names the accepted
+// forms for anything else.
 Result<std::unique_ptr<VolumeBackend>> OpenVolumeBackend(const std::string& spec);
+
+// Makes OpenVolumeBackend open specs starting with "<scheme>:" through `factory` (e.g. libcurve
+// registers "curve" in binaries that link it). Call before any Open; not thread-safe with it.
+using VolumeBackendFactory =
+    std::function<Result<std::unique_ptr<VolumeBackend>>(const std::string& spec)>;
+void RegisterVolumeBackendScheme(const std::string& scheme, VolumeBackendFactory factory);
 
 }  // namespace curve::attach

@@ -6,6 +6,7 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "services/cli/commands.h"
+#include "services/cli/data_commands.h"
 
 int main(int argc, char** argv) {
   // Short and boolean flags are rewritten into the --name=value form ParseCommandLine expects.
@@ -28,5 +29,6 @@ int main(int argc, char** argv) {
   curve::log::LogOptions log_options;
   log_options.level = "warn";
   (void)curve::log::Init(log_options);
+  if (auto code = curve::cli::RunDataCommand(*command_line, std::cout, std::cerr)) return *code;
   return curve::cli::RunCommand(*command_line, std::cout, std::cerr);
 }

@@ -1,0 +1,226 @@
+#include "services/cli/data_commands.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "services/attach/fuse_loop_attacher.h"
+#include "services/chunkserver/datastore/file_pool.h"
+#include "services/cli/cluster_map_file.h"
+#include "services/client/curve_volume_backend.h"
+#include "services/client/volume.h"
+#include "services/mds/client/mds_client.h"
+
+namespace curve::cli {
+
+namespace {
+
+std::vector<std::string> Mds(const config::CommandLine& cl) {
+  if (auto mds = cl.Flag("mds")) return mds::SplitAddresses(*mds);
+  return {"127.0.0.1:6700"};
+}
+
+// The attach record's name of a volume: its path without slashes ("/k8s/pvc-1" → "k8s.pvc-1").
+std::string MapName(const std::string& path) {
+  std::string name = path;
+  while (!name.empty() && name.front() == '/') name.erase(name.begin());
+  std::replace(name.begin(), name.end(), '/', '.');
+  return name;
+}
+
+Status Format(const config::CommandLine& cl, std::ostream& out) {
+  auto dir = cl.Flag("data-dir");
+  if (!dir || dir->empty()) return InvalidArgumentError("--data-dir is required");
+  int percent = std::atoi(cl.Flag("percent").value_or("80").c_str());
+  if (percent < 1 || percent > 100) {
+    return InvalidArgumentError("--percent '" + cl.Flag("percent").value_or("") +
+                                "': expected 1..100");
+  }
+  uint64_t chunk_size = chunkserver::kDefaultChunkSize;
+  if (auto size = cl.Flag("chunk-size")) {
+    CURVE_ASSIGN_OR_RETURN(chunk_size, ParseSize("chunk-size", *size));
+  }
+  CURVE_RETURN_IF_ERROR(
+      chunkserver::FilePool::Format(*dir, static_cast<uint32_t>(percent), chunk_size));
+  out << "formatted " << *dir << "\n";
+  return Status::Ok();
+}
+
+Status Map(const config::CommandLine& cl, const std::string& path, std::ostream& out) {
+  client::CurveSpec spec{path, cl.Flag("user").value_or("root"), Mds(cl)};
+  attach::FuseLoopAttacher attacher({});
+  CURVE_ASSIGN_OR_RETURN(auto mapped, attacher.Map(MapName(path), client::FormatCurveSpec(spec)));
+  out << mapped.device << "\n";
+  return Status::Ok();
+}
+
+Status Unmap(const std::string& target) {
+  attach::FuseLoopAttacher attacher({});
+  Status s = attacher.Unmap(target.rfind("/dev/", 0) == 0 ? target : MapName(target));
+  return s.code() == StatusCode::kNotFound ? Status::Ok() : s;
+}
+
+Status ListMapped(const config::CommandLine& cl, std::ostream& out) {
+  attach::FuseLoopAttacher attacher({});
+  CURVE_ASSIGN_OR_RETURN(auto mapped, attacher.ListMapped());
+  bool json = cl.Flag("output").value_or("table") == "json";
+  if (json) out << "[";
+  if (!json) out << "VOLUME\tUSER\tDEVICE\tPID\tALIVE\n";
+  bool first = true;
+  for (const auto& m : mapped) {
+    auto spec = client::ParseCurveSpec(m.backend);
+    std::string volume = spec.ok() ? spec->path : m.volume;
+    std::string user = spec.ok() ? spec->user : "";
+    if (json) {
+      out << (first ? "" : ",") << "{\"volume\":\"" << volume << "\",\"user\":\"" << user
+          << "\",\"device\":\"" << m.device << "\",\"pid\":" << m.pid
+          << ",\"alive\":" << (m.alive ? "true" : "false") << "}";
+    } else {
+      out << volume << "\t" << user << "\t" << m.device << "\t" << m.pid << "\t"
+          << (m.alive ? "yes" : "no") << "\n";
+    }
+    first = false;
+  }
+  if (json) out << "]\n";
+  return Status::Ok();
+}
+
+Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0) return InvalidArgumentError("--runtime '" + text + "': expected e.g. 30s");
+  int64_t n = std::stoll(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s" || unit.empty()) return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60000);
+  return InvalidArgumentError("--runtime '" + text + "': expected e.g. 30s");
+}
+
+Status Bench(const config::CommandLine& cl, const std::string& path, std::ostream& out) {
+  std::string rw = cl.Flag("rw").value_or("randwrite");
+  if (rw != "randwrite" && rw != "randread" && rw != "write" && rw != "read") {
+    return InvalidArgumentError("--rw '" + rw + "': expected randwrite, randread, write or read");
+  }
+  CURVE_ASSIGN_OR_RETURN(uint64_t bs, ParseSize("bs", cl.Flag("bs").value_or("4K")));
+  int depth = std::atoi(cl.Flag("iodepth").value_or("1").c_str());
+  if (bs == 0 || bs % 4096 != 0) return InvalidArgumentError("--bs: a multiple of 4KiB");
+  if (depth < 1 || depth > 1024) return InvalidArgumentError("--iodepth: expected 1..1024");
+  CURVE_ASSIGN_OR_RETURN(auto runtime, ParseDuration(cl.Flag("runtime").value_or("10s")));
+  client::VolumeOptions options;
+  options.mds_addresses = Mds(cl);
+  options.client_name = "curve-bench";
+  options.io_threads = std::max(depth, 4);
+  CURVE_ASSIGN_OR_RETURN(auto volume,
+                         client::Volume::Open(options, cl.Flag("user").value_or("root"), path));
+  const uint64_t size = volume->info().size;
+  const uint64_t blocks = size / bs;
+  const bool write = rw.find("write") != std::string::npos;
+  const bool random = rw.rfind("rand", 0) == 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<double> latencies_us;
+  Status first_error;
+  int in_flight = 0;
+  uint64_t next = 0;
+  std::mt19937_64 rng(42);
+  std::vector<std::string> buffers(depth, std::string(bs, 'c'));
+  auto start = std::chrono::steady_clock::now();
+  auto end = start + runtime;
+  std::unique_lock lock(mu);
+  std::vector<int> free_slots;
+  for (int i = 0; i < depth; ++i) free_slots.push_back(i);
+  while (std::chrono::steady_clock::now() < end && first_error.ok()) {
+    cv.wait(lock, [&] { return !free_slots.empty(); });
+    int slot = free_slots.back();
+    free_slots.pop_back();
+    uint64_t block = random ? rng() % blocks : next++ % blocks;
+    ++in_flight;
+    auto issued = std::chrono::steady_clock::now();
+    auto done = [&, slot, issued](Status s) {
+      auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - issued)
+                    .count();
+      std::lock_guard guard(mu);
+      if (!s.ok() && first_error.ok()) first_error = s;
+      latencies_us.push_back(us);
+      free_slots.push_back(slot);
+      --in_flight;
+      cv.notify_all();
+    };
+    lock.unlock();
+    if (write) {
+      volume->AsyncWrite(block * bs, bs, buffers[slot].data(), done);
+    } else {
+      volume->AsyncRead(block * bs, bs, buffers[slot].data(), done);
+    }
+    lock.lock();
+  }
+  cv.wait(lock, [&] { return in_flight == 0; });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CURVE_RETURN_IF_ERROR(first_error);
+  std::sort(latencies_us.begin(), latencies_us.end());
+  auto pct = [&](double p) {
+    if (latencies_us.empty()) return 0.0;
+    return latencies_us[std::min(latencies_us.size() - 1,
+                                 static_cast<size_t>(p * latencies_us.size()))];
+  };
+  double iops = latencies_us.size() / seconds;
+  double mibs = iops * bs / (1 << 20);
+  char line[512];
+  if (cl.Flag("output").value_or("table") == "json") {
+    std::snprintf(line, sizeof(line),
+                  "{\"rw\":\"%s\",\"bs\":%llu,\"iodepth\":%d,\"ops\":%zu,\"iops\":%.1f,"
+                  "\"mib_per_s\":%.2f,\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f}\n",
+                  rw.c_str(), static_cast<unsigned long long>(bs), depth, latencies_us.size(), iops,
+                  mibs, pct(0.5), pct(0.99), pct(0.999));
+    out << line;
+  } else {
+    out << "RW         BS       DEPTH  IOPS       MiB/s     p50(us)  p99(us)  p99.9(us)\n";
+    std::snprintf(line, sizeof(line), "%-10s %-8llu %-6d %-10.0f %-9.1f %-8.0f %-8.0f %-8.0f\n",
+                  rw.c_str(), static_cast<unsigned long long>(bs), depth, iops, mibs, pct(0.5),
+                  pct(0.99), pct(0.999));
+    out << line;
+  }
+  return volume->Close();
+}
+
+}  // namespace
+
+std::optional<int> RunDataCommand(const config::CommandLine& cl, std::ostream& out,
+                                  std::ostream& err) {
+  const auto& args = cl.positional;
+  if (args.empty()) return std::nullopt;
+  Status status;
+  if (args[0] == "chunkserver" && args.size() >= 2 && args[1] == "format") {
+    status = Format(cl, out);
+  } else if (args[0] == "map" || args[0] == "bench") {
+    if (args.size() != 2) {
+      err << "curve: usage: curve " << args[0] << " VOLUME [--user U] [--mds A,B,C]\n";
+      return 2;
+    }
+    status = args[0] == "map" ? Map(cl, args[1], out) : Bench(cl, args[1], out);
+  } else if (args[0] == "unmap") {
+    if (args.size() != 2) {
+      err << "curve: usage: curve unmap DEVICE|VOLUME\n";
+      return 2;
+    }
+    status = Unmap(args[1]);
+  } else if (args[0] == "list-mapped") {
+    status = ListMapped(cl, out);
+  } else {
+    return std::nullopt;
+  }
+  if (!status.ok()) {
+    err << "curve: " << status << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace curve::cli
