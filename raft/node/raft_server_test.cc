@@ -57,7 +57,8 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
-  void CreateGroup(NodeId id, GroupId group, std::vector<NodeId> initial, uint64_t interval = 0) {
+  void CreateGroup(NodeId id, GroupId group, std::vector<NodeId> initial, uint64_t interval = 0,
+                   ReadMode read_mode = ReadMode::kReadIndex) {
     Member& m = members_[id];
     m.machines[group] = std::make_unique<KvStateMachine>();
     GroupOptions options;
@@ -66,6 +67,7 @@ class ClusterTest : public ::testing::Test {
     options.state_machine = m.machines[group].get();
     options.snapshot_interval = interval;
     options.snapshot_keep_entries = 5;
+    options.raft.read_mode = read_mode;
     auto handle = m.server->CreateGroup(options);
     ASSERT_TRUE(handle.ok()) << handle.status();
     m.groups[group] = *handle;
@@ -162,6 +164,33 @@ TEST_F(ClusterTest, ReplicatesReadsAndRedirectsToTheLeader) {
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->peers.size(), 3u);
   for (const auto& p : status->peers) EXPECT_GE(p.match, last) << p.id;
+}
+
+TEST_F(ClusterTest, LeaseReadsAndFollowerStatus) {
+  for (NodeId id : {1, 2, 3}) members_[id].port = curve::testing::PickFreePort();
+  for (NodeId id : {1, 2, 3}) StartServer(id);
+  for (NodeId id : {1, 2, 3}) CreateGroup(id, 3, {1, 2, 3}, 0, ReadMode::kLeaseBased);
+  NodeId leader = WaitForLeader(3);
+  auto written = Put(leader, 3, "a", "1");
+  ASSERT_TRUE(written.ok()) << written.status();
+  for (int i = 0; i < 20; ++i) {
+    auto read = Barrier(leader, 3);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_GE(*read, *written);
+  }
+  NodeId follower = leader == 1 ? 2 : 1;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto s = members_[follower].groups[3]->GetStatus();
+        return s.ok() && s->applied >= *written;
+      },
+      kWait));
+  auto status = members_[follower].groups[3]->GetStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->role, Role::kFollower);
+  EXPECT_EQ(status->leader, leader);
+  EXPECT_EQ(status->leader_address, Address(leader));
+  EXPECT_TRUE(status->peers.empty());  // only leaders track peers
 }
 
 TEST_F(ClusterTest, TransfersLeadership) {
