@@ -9,6 +9,8 @@
 //   Unavailable: the group is changing leader, shutting down or was removed; retry later.
 //   DeadlineExceeded: no outcome within the group's request timeout: the proposal may or may
 //       not commit (the caller must find out, e.g. by reading).
+//   Unknown: the outcome cannot be known here (a snapshot from the leader replaced the entry's
+//       index before it was applied); like DeadlineExceeded.
 
 #include <optional>
 #include <string>

@@ -78,6 +78,14 @@ TEST(RaftFailoverTest, KillNineLeaderLosesNoAcknowledgedWrite) {
   // Followers stop voting for others only one election timeout after they last heard the
   // leader, then time out themselves within another: allow a few election timeouts.
   EXPECT_LT(takeover, 4 * kMaxElectionTimeout);
+  // The new leader announced itself on its status lines too.
+  std::string announced = "ROLE group=1 node=" + std::to_string(successor->id()) +
+                          " role=leader term=" + std::to_string(successor->term());
+  bool printed = false;
+  for (const std::string& line : cluster.Node(successor->id())->TakeLines()) {
+    printed = printed || line.rfind(announced, 0) == 0;
+  }
+  EXPECT_TRUE(printed) << "no line starting with: " << announced;
 
   // Writes resume on the new leader; then the killed node comes back from its disk.
   ASSERT_TRUE(

@@ -73,7 +73,7 @@ Result<std::unique_ptr<NodeProcess>> NodeProcess::Start(const NodeProcessOptions
 
 std::vector<std::string> NodeProcess::TakeLines() {
   std::vector<std::string> lines;
-  while (auto line = process_.ReadLine(std::chrono::milliseconds(0))) lines.push_back(*line);
+  while (auto line = process_.ReadLine(std::chrono::milliseconds(5))) lines.push_back(*line);
   return lines;
 }
 

@@ -54,7 +54,7 @@ class NodeProcess {
   // SIGTERM and wait.
   void Stop() { process_.Kill(15); }
   bool running() { return process_.running(); }
-  // The stdout lines printed since the last call (role changes), without waiting.
+  // The stdout lines printed since the last call (role changes); waits only a few ms.
   std::vector<std::string> TakeLines();
 
   Result<uint64_t> Put(uint64_t group, const std::string& key, const std::string& value,
