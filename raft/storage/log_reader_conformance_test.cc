@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/core/configuration.h"
 #include "raft/core/memory_log.h"
 #include "raft/storage/log_store.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 
 namespace curve::raft {
 namespace {
@@ -102,7 +102,7 @@ class DiskUnderTest final : public LogUnderTest {
   }
 
   bool reopen_;
-  testing::FaultInjectionFileSystem fs_;
+  fs::testing::FaultInjectionFileSystem fs_;
   std::unique_ptr<LogStore> store_;
 };
 

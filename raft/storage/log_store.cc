@@ -4,8 +4,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "common/fs/posix_file_system.h"
 #include "common/logging.h"
-#include "raft/storage/posix_file_system.h"
 #include "raft/storage/wal_format.h"
 #include "raft/storage/wal_recovery.h"
 
@@ -38,7 +38,7 @@ LogStore::LogStore(LogStoreOptions options)
     : options_(std::move(options)),
       fs_(options_.fs),
       segments_(options_.dir),
-      snapshots_(options_.fs, JoinPath(options_.dir, "snap")) {}
+      snapshots_(options_.fs, fs::JoinPath(options_.dir, "snap")) {}
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options) {
   if (options.dir.empty()) return InvalidArgumentError("log store: dir is empty");
@@ -50,7 +50,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options) {
     return InvalidArgumentError("log store: max_segments " + Str(options.max_segments) +
                                 " is below 2");
   }
-  if (options.fs == nullptr) options.fs = PosixFileSystem::Default();
+  if (options.fs == nullptr) options.fs = fs::PosixFileSystem::Default();
   std::unique_ptr<LogStore> store(new LogStore(std::move(options)));
   CURVE_RETURN_IF_ERROR(store->Start());
   return store;
@@ -59,7 +59,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(LogStoreOptions options) {
 Status LogStore::Start() {
   std::string what = "open log " + options_.dir;
   CURVE_RETURN_IF_ERROR(fs_->CreateDir(options_.dir).WithContext(what));
-  CURVE_RETURN_IF_ERROR(fs_->CreateDir(JoinPath(options_.dir, "snap")).WithContext(what));
+  CURVE_RETURN_IF_ERROR(fs_->CreateDir(fs::JoinPath(options_.dir, "snap")).WithContext(what));
   Result<RecoveredLog> recovered = RecoverLog(fs_, options_.dir);
   if (!recovered.ok()) return recovered.status().WithContext(what);
   std::set<std::pair<GroupId, uint64_t>> payloads;
@@ -383,8 +383,9 @@ Result<std::pair<uint64_t, uint64_t>> LogStore::AppendFrame(const std::string& f
 Status LogStore::CreateSegment(uint64_t seq) {
   std::string path = segments_.PathOf(seq);
   std::string what = "create segment " + path;
-  CURVE_ASSIGN_OR_RETURN(std::unique_ptr<File> opened, fs_->Open(path, true));
-  std::shared_ptr<File> file = std::move(opened);
+  CURVE_ASSIGN_OR_RETURN(std::unique_ptr<fs::File> opened,
+                         fs_->Open(path, fs::OpenOptions{.create = true}));
+  std::shared_ptr<fs::File> file = std::move(opened);
   std::string header =
       wal::EncodeSegmentHeader({seq, options_.sync ? wal::kStrictSync : uint32_t{0}});
   CURVE_RETURN_IF_ERROR(file->Truncate(0).WithContext(what));

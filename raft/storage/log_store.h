@@ -53,9 +53,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/fs/file_system.h"
 #include "common/result.h"
 #include "common/status.h"
-#include "raft/storage/file_system.h"
 #include "raft/storage/group_log.h"
 #include "raft/storage/segment_set.h"
 #include "raft/storage/snapshot_files.h"
@@ -65,7 +65,7 @@ namespace curve::raft {
 
 struct LogStoreOptions {
   std::string dir;                             // created if missing
-  FileSystem* fs = nullptr;                    // nullptr: PosixFileSystem::Default()
+  curve::fs::FileSystem* fs = nullptr;         // nullptr: PosixFileSystem::Default()
   bool sync = true;                            // fdatasync each round before acknowledging it
   uint64_t segment_bytes = 64 << 20;           // roll over once a segment would exceed this
   uint64_t max_round_bytes = 8 << 20;          // cap on the batches coalesced into one write
@@ -163,7 +163,7 @@ class LogStore {
   std::shared_ptr<GroupLog> NewGroupLog(GroupId group, GroupState state) const;
 
   const LogStoreOptions options_;
-  FileSystem* const fs_;
+  fs::FileSystem* const fs_;
   SegmentSet segments_;
   SnapshotFiles snapshots_;
 
@@ -176,7 +176,7 @@ class LogStore {
   // Writer thread state.
   std::thread writer_;
   std::atomic<std::thread::id> writer_id_;
-  std::shared_ptr<File> active_;
+  std::shared_ptr<fs::File> active_;
   uint64_t active_seq_ = 0;
   uint64_t active_size_ = 0;
   bool rolled_ = false;

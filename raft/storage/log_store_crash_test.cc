@@ -14,17 +14,17 @@
 #include <latch>
 #include <random>
 
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "common/logging.h"
 #include "raft/core/configuration.h"
 #include "raft/storage/log_store.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 #include "raft/storage/testing/log_model.h"
 #include "raft/storage/wal_format.h"
 
 namespace curve::raft {
 namespace {
 
-using testing::FaultInjectionFileSystem;
+using fs::testing::FaultInjectionFileSystem;
 using testing::LogModel;
 
 constexpr GroupId kGroups = 6;
@@ -402,7 +402,8 @@ TEST_F(LogStoreDamageTest, MissingSegmentIsDataLoss) {
 TEST_F(LogStoreDamageTest, SegmentWhoseCreationNeverCompletedIsRemoved) {
   Fill(2);
   uint64_t next = *wal::ParseSegmentName(Segments().back().substr(5)) + 1;
-  auto file = std::move(fs_.Open("/wal/" + wal::SegmentName(next), true)).value();
+  auto file = std::move(fs_.Open("/wal/" + wal::SegmentName(next), fs::OpenOptions{.create = true}))
+                  .value();
   ASSERT_TRUE(file->Write(0, "CRVWAL").ok());  // header cut short
   auto store = std::move(LogStore::Open(Options())).value();
   EXPECT_EQ(store->Group(1)->LastIndex(), 2u);

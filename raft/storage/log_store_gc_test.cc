@@ -3,15 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/storage/log_store.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 #include "raft/storage/testing/log_model.h"
 #include "raft/storage/wal_format.h"
 
 namespace curve::raft {
 namespace {
 
-using testing::FaultInjectionFileSystem;
+using fs::testing::FaultInjectionFileSystem;
 using testing::LogModel;
 
 class LogStoreGcTest : public ::testing::Test {

@@ -9,13 +9,13 @@
 #include <latch>
 #include <thread>
 
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/storage/log_store.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 
 namespace curve::raft {
 namespace {
 
-using testing::FaultInjectionFileSystem;
+using fs::testing::FaultInjectionFileSystem;
 using Op = FaultInjectionFileSystem::Op;
 
 WriteBatch OneEntry(GroupId group, Index index) {

@@ -7,15 +7,15 @@
 #include <latch>
 #include <random>
 
+#include "common/fs/posix_file_system.h"
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/core/configuration.h"
-#include "raft/storage/posix_file_system.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 #include "raft/storage/testing/log_model.h"
 
 namespace curve::raft {
 namespace {
 
-using testing::FaultInjectionFileSystem;
+using fs::testing::FaultInjectionFileSystem;
 using testing::LogModel;
 
 std::vector<Entry> Entries(Index first, std::vector<Term> terms, std::string data = "x") {

@@ -8,10 +8,10 @@
 #include <deque>
 #include <map>
 
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/core/configuration.h"
 #include "raft/core/raft_core.h"
 #include "raft/storage/log_store.h"
-#include "raft/storage/testing/fault_injection_file_system.h"
 
 namespace curve::raft {
 namespace {
@@ -37,7 +37,7 @@ std::vector<std::string> Decode(const std::string& data) {
 
 struct DiskNode {
   NodeId id = 0;
-  testing::FaultInjectionFileSystem fs;
+  fs::testing::FaultInjectionFileSystem fs;
   std::unique_ptr<LogStore> store;
   std::unique_ptr<RaftCore> core;
   std::vector<std::string> applied;  // the state machine

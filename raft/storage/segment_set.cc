@@ -4,9 +4,11 @@
 
 namespace curve::raft {
 
-std::string SegmentSet::PathOf(uint64_t seq) const { return JoinPath(dir_, wal::SegmentName(seq)); }
+std::string SegmentSet::PathOf(uint64_t seq) const {
+  return fs::JoinPath(dir_, wal::SegmentName(seq));
+}
 
-void SegmentSet::Add(uint64_t seq, std::shared_ptr<File> file) {
+void SegmentSet::Add(uint64_t seq, std::shared_ptr<fs::File> file) {
   std::lock_guard<std::mutex> lock(mu_);
   files_[seq] = std::move(file);
 }
@@ -25,7 +27,7 @@ std::vector<uint64_t> SegmentSet::Seqs() const {
 
 Status SegmentSet::ReadEntriesRecord(const EntryLoc& loc, std::string* buf,
                                      wal::LogRecord* record) const {
-  std::shared_ptr<File> file;
+  std::shared_ptr<fs::File> file;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = files_.find(loc.seq);
@@ -34,7 +36,10 @@ Status SegmentSet::ReadEntriesRecord(const EntryLoc& loc, std::string* buf,
   }
   records_read_.fetch_add(1, std::memory_order_relaxed);
   std::string where = PathOf(loc.seq) + " offset " + std::to_string(loc.offset);
-  CURVE_RETURN_IF_ERROR(file->Read(loc.offset, loc.size, buf).WithContext("read " + where));
+  buf->resize(loc.size);
+  Result<size_t> got = file->Read(loc.offset, loc.size, buf->data());
+  if (!got.ok()) return got.status().WithContext("read " + where);
+  buf->resize(*got);
   if (buf->size() != loc.size) return DataLossError(where + ": record cut short");
   std::string_view in(*buf);
   Result<wal::RecordView> view = wal::ReadRecord(&in);

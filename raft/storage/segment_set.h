@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/fs/file_system.h"
 #include "common/status.h"
-#include "raft/storage/file_system.h"
 #include "raft/storage/storage_types.h"
 #include "raft/storage/wal_record.h"
 
@@ -27,7 +27,7 @@ class SegmentSet {
   const std::string& dir() const { return dir_; }
   std::string PathOf(uint64_t seq) const;
 
-  void Add(uint64_t seq, std::shared_ptr<File> file);
+  void Add(uint64_t seq, std::shared_ptr<fs::File> file);
   void Remove(uint64_t seq);
   // Seqs in increasing order.
   std::vector<uint64_t> Seqs() const;
@@ -42,7 +42,7 @@ class SegmentSet {
  private:
   std::string dir_;
   mutable std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<File>> files_;
+  std::map<uint64_t, std::shared_ptr<fs::File>> files_;
   mutable std::atomic<uint64_t> records_read_{0};
 };
 

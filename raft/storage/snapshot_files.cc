@@ -57,7 +57,8 @@ Result<SnapshotRef> SnapshotFiles::Write(GroupId group, std::string_view data) {
   std::string path = PathOf(group, ref.payload_id);
   std::string temp = path + std::string(kTempSuffix);
   {
-    CURVE_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs_->Open(temp, true));
+    CURVE_ASSIGN_OR_RETURN(std::unique_ptr<fs::File> file,
+                           fs_->Open(temp, fs::OpenOptions{.create = true}));
     CURVE_RETURN_IF_ERROR(file->Truncate(0));
     CURVE_RETURN_IF_ERROR(file->Write(0, data));
     CURVE_RETURN_IF_ERROR(file->Sync());
@@ -70,12 +71,13 @@ Result<SnapshotRef> SnapshotFiles::Write(GroupId group, std::string_view data) {
 Result<std::string> SnapshotFiles::Read(GroupId group, const SnapshotRef& ref) const {
   if (ref.payload_id == 0) return std::string();
   std::string path = PathOf(group, ref.payload_id);
-  Result<std::unique_ptr<File>> file = fs_->Open(path, false);
+  Result<std::unique_ptr<fs::File>> file = fs_->Open(path, {});
   if (!file.ok()) {
     return DataLossError("snapshot payload " + path + ": " + file.status().ToString());
   }
-  std::string data;
-  CURVE_RETURN_IF_ERROR((*file)->Read(0, ref.payload_size + 1, &data));
+  std::string data(ref.payload_size + 1, '\0');
+  CURVE_ASSIGN_OR_RETURN(size_t got, (*file)->Read(0, data.size(), data.data()));
+  data.resize(got);
   if (data.size() != ref.payload_size || crc32c::Value(data) != ref.payload_crc) {
     return DataLossError("snapshot payload " + path + " does not match the size " +
                          std::to_string(ref.payload_size) + " and checksum the log recorded");
@@ -95,7 +97,7 @@ Status SnapshotFiles::CleanUp(const std::set<std::pair<GroupId, uint64_t>>& keep
       parsed = ParseName(std::string_view(name).substr(0, name.size() - kTempSuffix.size()));
       if (parsed) {
         max_id = std::max(max_id, parsed->second);
-        CURVE_RETURN_IF_ERROR(fs_->Remove(JoinPath(dir_, name)));
+        CURVE_RETURN_IF_ERROR(fs_->Remove(fs::JoinPath(dir_, name)));
         removed = true;
       }
       continue;
@@ -103,8 +105,8 @@ Status SnapshotFiles::CleanUp(const std::set<std::pair<GroupId, uint64_t>>& keep
     if (!parsed) continue;
     max_id = std::max(max_id, parsed->second);
     if (!keep.contains(*parsed)) {
-      log::Get("raft")->info("op=RemoveOrphanSnapshot file={}", JoinPath(dir_, name));
-      CURVE_RETURN_IF_ERROR(fs_->Remove(JoinPath(dir_, name)));
+      log::Get("raft")->info("op=RemoveOrphanSnapshot file={}", fs::JoinPath(dir_, name));
+      CURVE_RETURN_IF_ERROR(fs_->Remove(fs::JoinPath(dir_, name)));
       removed = true;
     }
   }

@@ -14,21 +14,23 @@
 #include <string_view>
 #include <utility>
 
+#include "common/fs/file_system.h"
 #include "common/result.h"
 #include "raft/core/types.h"
-#include "raft/storage/file_system.h"
 #include "raft/storage/storage_types.h"
 
 namespace curve::raft {
 
 class SnapshotFiles {
  public:
-  SnapshotFiles(FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  SnapshotFiles(fs::FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
 
   static std::string Name(GroupId group, uint64_t id);
   // (group, id) of a payload file name; nullopt for other names.
   static std::optional<std::pair<GroupId, uint64_t>> ParseName(std::string_view name);
-  std::string PathOf(GroupId group, uint64_t id) const { return JoinPath(dir_, Name(group, id)); }
+  std::string PathOf(GroupId group, uint64_t id) const {
+    return fs::JoinPath(dir_, Name(group, id));
+  }
 
   // Writes `data` durably under a fresh id and returns the reference for the log's record (meta
   // left empty for the caller). Empty data writes nothing and returns id 0.
@@ -45,7 +47,7 @@ class SnapshotFiles {
   Status CleanUp(const std::set<std::pair<GroupId, uint64_t>>& keep);
 
  private:
-  FileSystem* fs_;
+  fs::FileSystem* fs_;
   std::string dir_;
   std::atomic<uint64_t> next_id_{1};
 };

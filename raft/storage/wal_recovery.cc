@@ -40,7 +40,7 @@ bool ValidFrameFollows(std::string_view data, uint64_t offset) {
 
 class Replayer {
  public:
-  Replayer(FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  Replayer(fs::FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
 
   Result<RecoveredLog> Run();
 
@@ -49,7 +49,7 @@ class Replayer {
   Status ReplayFrame(std::string_view payload, uint64_t seq, uint64_t payload_offset,
                      const std::string& path);
 
-  FileSystem* fs_;
+  fs::FileSystem* fs_;
   std::string dir_;
   RecoveredLog out_;
 };
@@ -64,7 +64,7 @@ Result<RecoveredLog> Replayer::Run() {
   for (size_t i = 1; i < seqs.size(); ++i) {
     if (seqs[i] != seqs[i - 1] + 1) {
       return DataLossError("write-ahead log segment " +
-                           JoinPath(dir_, wal::SegmentName(seqs[i - 1] + 1)) + " is missing");
+                           fs::JoinPath(dir_, wal::SegmentName(seqs[i - 1] + 1)) + " is missing");
     }
   }
   for (size_t i = 0; i < seqs.size(); ++i) {
@@ -77,13 +77,14 @@ Result<RecoveredLog> Replayer::Run() {
 }
 
 Status Replayer::ReplaySegment(uint64_t seq, bool last) {
-  std::string path = JoinPath(dir_, wal::SegmentName(seq));
-  CURVE_ASSIGN_OR_RETURN(std::unique_ptr<File> owned, fs_->Open(path, false));
-  std::shared_ptr<File> file = std::move(owned);
+  std::string path = fs::JoinPath(dir_, wal::SegmentName(seq));
+  CURVE_ASSIGN_OR_RETURN(std::unique_ptr<fs::File> owned, fs_->Open(path, {}));
+  std::shared_ptr<fs::File> file = std::move(owned);
   CURVE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   if (size >= (uint64_t{1} << 32)) return DataLossError(path + ": segment larger than 4 GiB");
-  std::string data;
-  CURVE_RETURN_IF_ERROR(file->Read(0, size, &data));
+  std::string data(size, '\0');
+  CURVE_ASSIGN_OR_RETURN(size_t got, file->Read(0, size, data.data()));
+  data.resize(got);
   if (data.size() != size) return DataLossError(path + ": short read");
 
   Result<wal::SegmentHeader> header = wal::DecodeSegmentHeader(data);
@@ -162,7 +163,7 @@ Status Replayer::ReplayFrame(std::string_view payload, uint64_t seq, uint64_t pa
 
 }  // namespace
 
-Result<RecoveredLog> RecoverLog(FileSystem* fs, const std::string& dir) {
+Result<RecoveredLog> RecoverLog(fs::FileSystem* fs, const std::string& dir) {
   return Replayer(fs, dir).Run();
 }
 

@@ -23,15 +23,15 @@
 #include <string>
 #include <vector>
 
+#include "common/fs/file_system.h"
 #include "common/result.h"
-#include "raft/storage/file_system.h"
 #include "raft/storage/group_state.h"
 
 namespace curve::raft {
 
 struct RecoveredSegment {
   uint64_t seq = 0;
-  std::shared_ptr<File> file;
+  std::shared_ptr<fs::File> file;
   uint64_t size = 0;
 };
 
@@ -43,6 +43,6 @@ struct RecoveredLog {
 };
 
 // Recovers the log in `dir` (which must exist).
-Result<RecoveredLog> RecoverLog(FileSystem* fs, const std::string& dir);
+Result<RecoveredLog> RecoverLog(fs::FileSystem* fs, const std::string& dir);
 
 }  // namespace curve::raft

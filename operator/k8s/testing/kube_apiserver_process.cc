@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "common/etcd/etcd_client.h"
 #include "operator/k8s/rest_kube_client.h"
 
@@ -45,11 +47,13 @@ Status Shell(const std::string& dir, const std::string& command) {
 
 }  // namespace
 
-Result<std::string> KubeApiserverProcess::FindBinaries() {
-  const char* env = std::getenv("CURVE_K8S_BIN_DIR");
+Result<std::string> KubeApiserverProcess::FindTool(const std::string& env_var,
+                                                   const std::string& tool,
+                                                   const std::string& binary) {
+  const char* env = std::getenv(env_var.c_str());
   std::string dir = env && *env ? env : "";
   if (dir.empty()) {
-    std::string command = std::string(CURVE_SOURCE_DIR) + "/scripts/go-tools.sh path k8s";
+    std::string command = std::string(CURVE_SOURCE_DIR) + "/scripts/go-tools.sh path " + tool;
     if (FILE* pipe = ::popen(command.c_str(), "r")) {
       char line[4096];
       if (std::fgets(line, sizeof(line), pipe)) dir = line;
@@ -57,11 +61,15 @@ Result<std::string> KubeApiserverProcess::FindBinaries() {
     }
     while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
   }
-  if (dir.empty() || !Exists(dir + "/kube-apiserver")) {
-    return NotFoundError("kube-apiserver not found in '" + dir +
-                         "' (set CURVE_K8S_BIN_DIR or run `make tools-k8s`)");
+  if (dir.empty() || !Exists(dir + "/" + binary)) {
+    return NotFoundError(binary + " not found in '" + dir + "' (set " + env_var +
+                         " or run `make tools-" + tool + "`)");
   }
   return dir;
+}
+
+Result<std::string> KubeApiserverProcess::FindBinaries() {
+  return FindTool("CURVE_K8S_BIN_DIR", "k8s", "kube-apiserver");
 }
 
 Status KubeApiserverProcess::MakeCertificates() {
@@ -96,7 +104,8 @@ Status KubeApiserverProcess::MakeCertificates() {
   return Status::Ok();
 }
 
-Status KubeApiserverProcess::Launch(const std::string& binary) {
+Status KubeApiserverProcess::Launch(const std::string& binary,
+                                    const KubeApiserverOptions& options) {
   const std::string& d = dir_.path();
   std::vector<std::string> argv = {
       binary,
@@ -118,6 +127,16 @@ Status KubeApiserverProcess::Launch(const std::string& binary) {
       "--endpoint-reconciler-type=none",
       "--v=1",
   };
+  if (options.audit_writes) {
+    std::ofstream policy(d + "/audit-policy.yaml");
+    policy << "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\n"
+              "rules:\n- level: Metadata\n"
+              "  verbs: [create, update, patch, delete, deletecollection]\n- level: None\n";
+    argv.push_back("--audit-policy-file=" + d + "/audit-policy.yaml");
+    argv.push_back("--audit-log-path=" + d + "/audit.log");
+    argv.push_back("--audit-log-format=json");
+    argv.push_back("--audit-log-mode=blocking");
+  }
   auto process = curve::testing::Subprocess::Start(argv, d + "/kube-apiserver.log");
   if (!process.ok()) return process.status();
   process_ = std::make_unique<curve::testing::Subprocess>(std::move(process).value());
@@ -139,7 +158,8 @@ Status KubeApiserverProcess::Launch(const std::string& binary) {
                                Tail(d + "/kube-apiserver.log"));
 }
 
-Result<std::unique_ptr<KubeApiserverProcess>> KubeApiserverProcess::Start() {
+Result<std::unique_ptr<KubeApiserverProcess>> KubeApiserverProcess::Start(
+    const KubeApiserverOptions& options) {
   CURVE_ASSIGN_OR_RETURN(std::string bin_dir, FindBinaries());
   std::unique_ptr<KubeApiserverProcess> server(new KubeApiserverProcess());
   CURVE_RETURN_IF_ERROR(server->MakeCertificates());
@@ -153,20 +173,64 @@ Result<std::unique_ptr<KubeApiserverProcess>> KubeApiserverProcess::Start() {
     server->admin_.client_key_pem = ReadAll(d + "/admin.key");
     server->port_ = curve::testing::PickFreePort();
     server->admin_.server = server->server();
-    status = server->Launch(bin_dir + "/kube-apiserver");
+    status = server->Launch(bin_dir + "/kube-apiserver", options);
     if (status.ok()) break;
     if (server->process_) server->process_->Kill(SIGKILL);
   }
   if (!status.ok()) return status;
   server->kubeconfig_path_ = d + "/kubeconfig";
-  std::ofstream kubeconfig(server->kubeconfig_path_);
-  kubeconfig << "apiVersion: v1\nkind: Config\ncurrent-context: admin\n"
-             << "clusters:\n- name: test\n  cluster:\n    server: " << server->server()
-             << "\n    certificate-authority: ca.crt\n"
-             << "users:\n- name: admin\n  user:\n    client-certificate: admin.crt\n"
-             << "    client-key: admin.key\n"
-             << "contexts:\n- name: admin\n  context: {cluster: test, user: admin}\n";
+  server->WriteKubeconfig(server->kubeconfig_path_, "admin");
   return server;
+}
+
+void KubeApiserverProcess::WriteKubeconfig(const std::string& path, const std::string& cert) const {
+  std::ofstream kubeconfig(path);
+  kubeconfig << "apiVersion: v1\nkind: Config\ncurrent-context: " << cert << "\n"
+             << "clusters:\n- name: test\n  cluster:\n    server: " << server()
+             << "\n    certificate-authority: ca.crt\n"
+             << "users:\n- name: " << cert << "\n  user:\n    client-certificate: " << cert
+             << ".crt\n"
+             << "    client-key: " << cert << ".key\n"
+             << "contexts:\n- name: " << cert << "\n  context: {cluster: test, user: " << cert
+             << "}\n";
+}
+
+Result<std::string> KubeApiserverProcess::MakeKubeconfig(const std::string& user,
+                                                         const std::string& group) {
+  const std::string& d = dir_.path();
+  CURVE_RETURN_IF_ERROR(Shell(d,
+                              "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                              "-nodes -keyout '" +
+                                  user + ".key' -out '" + user + ".csr' -subj '/O=" + group +
+                                  "/CN=" + user + "'"));
+  CURVE_RETURN_IF_ERROR(Shell(d, "openssl x509 -req -in '" + user +
+                                     ".csr' -CA ca.crt -CAkey ca.key -CAcreateserial -out '" +
+                                     user + ".crt' -days 2 -extfile client.ext"));
+  std::string path = d + "/" + user + ".kubeconfig";
+  WriteKubeconfig(path, user);
+  return path;
+}
+
+std::vector<AuditedWrite> KubeApiserverProcess::AuditedWrites(const std::string& user) const {
+  std::vector<AuditedWrite> writes;
+  std::ifstream in(dir_.path() + "/audit.log");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!event.is_object() || event.value("stage", "") != "ResponseComplete") continue;
+    AuditedWrite w;
+    w.user = event.value("user", nlohmann::json::object()).value("username", "");
+    if (!user.empty() && w.user != user) continue;
+    w.verb = event.value("verb", "");
+    const auto& ref = event.value("objectRef", nlohmann::json::object());
+    w.resource = ref.value("resource", "");
+    w.subresource = ref.value("subresource", "");
+    w.ns = ref.value("namespace", "");
+    w.name = ref.value("name", "");
+    w.code = event.value("responseStatus", nlohmann::json::object()).value("code", 0);
+    writes.push_back(std::move(w));
+  }
+  return writes;
 }
 
 Status KubeApiserverProcess::PadStorage() {

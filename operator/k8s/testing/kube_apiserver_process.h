@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/testing/etcd_process.h"
@@ -9,6 +10,23 @@
 #include "operator/k8s/kube_config.h"
 
 namespace curve::k8s::testing {
+
+struct KubeApiserverOptions {
+  // Record every write request (create, update, patch, delete) in <dir>/audit.log (JSON lines,
+  // audit level Metadata), so tests can count who wrote what (AuditedWrites).
+  bool audit_writes = false;
+};
+
+// One write request as the API server's audit log recorded it.
+struct AuditedWrite {
+  std::string user;
+  std::string verb;         // create, update, patch, delete, deletecollection
+  std::string resource;     // "deployments", "curveclusters", ...
+  std::string subresource;  // "status" or ""
+  std::string ns;
+  std::string name;
+  int code = 0;  // the HTTP status of the response
+};
 
 // A real kube-apiserver for integration tests, on a free loopback port with a real etcd
 // (EtcdProcess) as storage. Certificates (a CA, the serving certificate, an admin client
@@ -20,9 +38,14 @@ class KubeApiserverProcess {
   // `scripts/go-tools.sh path k8s` prints. NotFound when the binary is not there (the caller
   // decides whether to skip).
   static Result<std::string> FindBinaries();
+  // The directory holding `binary` of a cached Go tool: $<env_var>, else what
+  // `scripts/go-tools.sh path <tool>` prints; NotFound when the binary is not there.
+  static Result<std::string> FindTool(const std::string& env_var, const std::string& tool,
+                                      const std::string& binary);
 
   // Starts etcd and the API server and waits until /readyz answers ok (up to 60 s).
-  static Result<std::unique_ptr<KubeApiserverProcess>> Start();
+  static Result<std::unique_ptr<KubeApiserverProcess>> Start(
+      const KubeApiserverOptions& options = {});
   ~KubeApiserverProcess();
 
   // The admin's config (client certificate, the CA); also written as kubeconfig_path().
@@ -32,6 +55,15 @@ class KubeApiserverProcess {
   const std::string& dir() const { return dir_.path(); }
   curve::testing::EtcdProcess& etcd() { return *etcd_; }
 
+  // Issues a client certificate for `user` in `group` (signed by the test CA) and writes a
+  // kubeconfig for it; returns the kubeconfig's path. Distinct users tell writers apart in the
+  // audit log.
+  Result<std::string> MakeKubeconfig(const std::string& user, const std::string& group);
+
+  // The completed write requests the audit log holds so far (empty without audit_writes), of
+  // `user` when not empty.
+  std::vector<AuditedWrite> AuditedWrites(const std::string& user = "") const;
+
   // Compacts etcd's history up to now, as the API server does periodically: watches from an
   // older resourceVersion are then answered with 410 Gone.
   Status CompactStorage();
@@ -39,10 +71,12 @@ class KubeApiserverProcess {
  private:
   KubeApiserverProcess() = default;
   Status MakeCertificates();
+  // A kubeconfig at `path` authenticating with <dir>/<cert>.crt and <cert>.key.
+  void WriteKubeconfig(const std::string& path, const std::string& cert) const;
   // Advances etcd's revision before the API server starts, so its watch caches begin above
   // small resourceVersions and a watch from "1" is answered with 410 Gone.
   Status PadStorage();
-  Status Launch(const std::string& binary);
+  Status Launch(const std::string& binary, const KubeApiserverOptions& options);
 
   curve::testing::TempDir dir_;
   int port_ = 0;

@@ -3,9 +3,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/fs/posix_file_system.h"
 #include "common/logging.h"
 #include "services/chunkserver/datastore/aligned_buffer.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
 
 namespace curve::chunkserver {
 namespace {
@@ -32,17 +32,17 @@ struct ChunkStore::Chunk {
   Status broken;  // DATA_LOSS when the file is corrupt
 
   std::mutex mu;
-  bool created = true;         // false while being created (or after that failed), guarded by mu
-  uint64_t sequence = 0;       // guarded by mu
-  std::shared_ptr<File> file;  // opened on first use, guarded by mu
+  bool created = true;    // false while being created (or after that failed), guarded by mu
+  uint64_t sequence = 0;  // guarded by mu
+  std::shared_ptr<fs::File> file;  // opened on first use, guarded by mu
 };
 
 Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& options) {
-  return Open(options, PosixFileSystem::Default());
+  return Open(options, fs::PosixFileSystem::Default());
 }
 
 Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& options,
-                                                     FileSystem* fs) {
+                                                     fs::FileSystem* fs) {
   if (options.block_size != 4096 && options.block_size != 512) {
     return InvalidArgumentError("chunk store " + options.data_dir + ": block size " +
                                 std::to_string(options.block_size) + " must be 4096 or 512");
@@ -58,20 +58,21 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& op
   return store;
 }
 
-ChunkStore::ChunkStore(ChunkStoreOptions options, FileSystem* fs, std::unique_ptr<FilePool> pool)
+ChunkStore::ChunkStore(ChunkStoreOptions options, fs::FileSystem* fs,
+                       std::unique_ptr<FilePool> pool)
     : options_(std::move(options)),
       fs_(fs),
       pool_(std::move(pool)),
-      chunk_dir_(JoinPath(options_.data_dir, "chunks")) {}
+      chunk_dir_(fs::JoinPath(options_.data_dir, "chunks")) {}
 
 ChunkStore::~ChunkStore() = default;
 
 std::string ChunkStore::ChunkPath(ChunkId id) const {
-  return JoinPath(chunk_dir_, std::string(kChunkPrefix) + std::to_string(id));
+  return fs::JoinPath(chunk_dir_, std::string(kChunkPrefix) + std::to_string(id));
 }
 
-OpenOptions ChunkStore::FileOptions() const {
-  OpenOptions open;
+fs::OpenOptions ChunkStore::FileOptions() const {
+  fs::OpenOptions open;
   open.direct_io = options_.direct_io;
   open.dsync = options_.sync_writes;
   return open;
@@ -82,7 +83,7 @@ Status ChunkStore::Recover() {
   CURVE_RETURN_IF_ERROR(fs_->CreateDir(chunk_dir_));
   CURVE_ASSIGN_OR_RETURN(auto names, fs_->List(chunk_dir_));
   AlignedBuffer page(pool_->meta_page_size());
-  OpenOptions read_only_open;
+  fs::OpenOptions read_only_open;
   read_only_open.direct_io = options_.direct_io;
   for (const auto& name : names) {
     ChunkId id = 0;
@@ -92,7 +93,7 @@ Status ChunkStore::Recover() {
                    name);
       continue;
     }
-    std::string path = JoinPath(chunk_dir_, name);
+    std::string path = fs::JoinPath(chunk_dir_, name);
     if (taking) {
       logger->info("op=OpenChunkStore chunk={} msg=\"returning half-created chunk to the pool\"",
                    id);
@@ -109,7 +110,7 @@ Status ChunkStore::Recover() {
         return DataLossError("chunk file " + path + ": size " + std::to_string(size) +
                              ", expected " + std::to_string(pool_->file_size()));
       }
-      CURVE_RETURN_IF_ERROR(file->Read(0, page.size(), page.data()));
+      CURVE_RETURN_IF_ERROR(fs::ReadExactly(*file, 0, page.size(), page.data()));
       CURVE_ASSIGN_OR_RETURN(ChunkHeader header,
                              ChunkHeader::Decode(std::string_view(page.data(), page.size()), path));
       if (header.chunk_id != id || header.chunk_size != pool_->chunk_size()) {
@@ -162,10 +163,10 @@ Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::Find(ChunkId id) const {
   return chunk;
 }
 
-Status ChunkStore::WriteHeader(File* file, const ChunkHeader& header) {
+Status ChunkStore::WriteHeader(fs::File* file, const ChunkHeader& header) {
   AlignedBuffer page(header.page_size);
   header.EncodeTo(page.data());
-  CURVE_RETURN_IF_ERROR(file->Write(0, page.data(), page.size()));
+  CURVE_RETURN_IF_ERROR(file->Write(0, std::string_view(page.data(), page.size())));
   return file->Sync();
 }
 
@@ -203,7 +204,7 @@ Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::FindOrCreate(ChunkId id, 
     header.chunk_size = pool_->chunk_size();
     header.page_size = pool_->meta_page_size();
     CURVE_RETURN_IF_ERROR(WriteHeader(file.get(), header));
-    CURVE_RETURN_IF_ERROR(fs_->Rename(taking, chunk->path));
+    CURVE_RETURN_IF_ERROR(fs_->RenameNoReplace(taking, chunk->path));
     CURVE_RETURN_IF_ERROR(fs_->SyncDir(chunk_dir_));
     chunk->sequence = sequence;
     chunk->file = std::move(file);
@@ -220,7 +221,7 @@ Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::FindOrCreate(ChunkId id, 
   return chunk;
 }
 
-Result<std::shared_ptr<File>> ChunkStore::FileOf(Chunk& chunk) {
+Result<std::shared_ptr<fs::File>> ChunkStore::FileOf(Chunk& chunk) {
   std::lock_guard lock(chunk.mu);
   if (!chunk.created) {
     return NotFoundError("chunk " + std::to_string(chunk.id) + " does not exist (its creation " +
@@ -265,9 +266,9 @@ Status ChunkStore::Write(ChunkId id, uint64_t offset, std::string_view data, uin
   if (options_.direct_io && reinterpret_cast<uintptr_t>(data.data()) % options_.block_size != 0) {
     AlignedBuffer buffer(data.size());
     std::memcpy(buffer.data(), data.data(), data.size());
-    return file->Write(file_offset, buffer.data(), buffer.size());
+    return file->Write(file_offset, std::string_view(buffer.data(), buffer.size()));
   }
-  return file->Write(file_offset, data.data(), data.size());
+  return file->Write(file_offset, data);
 }
 
 Status ChunkStore::ReadInto(ChunkId id, uint64_t offset, size_t length, char* out) {
@@ -277,11 +278,11 @@ Status ChunkStore::ReadInto(ChunkId id, uint64_t offset, size_t length, char* ou
   uint64_t file_offset = pool_->meta_page_size() + offset;
   if (options_.direct_io && reinterpret_cast<uintptr_t>(out) % options_.block_size != 0) {
     AlignedBuffer buffer(length);
-    CURVE_RETURN_IF_ERROR(file->Read(file_offset, length, buffer.data()));
+    CURVE_RETURN_IF_ERROR(fs::ReadExactly(*file, file_offset, length, buffer.data()));
     std::memcpy(out, buffer.data(), length);
     return Status::Ok();
   }
-  return file->Read(file_offset, length, out);
+  return fs::ReadExactly(*file, file_offset, length, out);
 }
 
 Result<std::string> ChunkStore::Read(ChunkId id, uint64_t offset, size_t length) {

@@ -30,10 +30,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/fs/file_system.h"
 #include "common/result.h"
 #include "services/chunkserver/datastore/chunk_header.h"
 #include "services/chunkserver/datastore/file_pool.h"
-#include "services/chunkserver/datastore/file_system.h"
 
 namespace curve::chunkserver {
 
@@ -56,7 +56,8 @@ class ChunkStore {
   // Opens the pool and the chunk namespace, returns half-created chunks to the pool and checks
   // every chunk file's header and size. Corrupt chunks do not fail Open: they are listed by
   // Problems() and every operation on them answers DATA_LOSS. `fs` must outlive the store.
-  static Result<std::unique_ptr<ChunkStore>> Open(const ChunkStoreOptions& options, FileSystem* fs);
+  static Result<std::unique_ptr<ChunkStore>> Open(const ChunkStoreOptions& options,
+                                                  fs::FileSystem* fs);
   static Result<std::unique_ptr<ChunkStore>> Open(const ChunkStoreOptions& options);
 
   ~ChunkStore();
@@ -92,18 +93,18 @@ class ChunkStore {
  private:
   struct Chunk;
 
-  ChunkStore(ChunkStoreOptions options, FileSystem* fs, std::unique_ptr<FilePool> pool);
+  ChunkStore(ChunkStoreOptions options, fs::FileSystem* fs, std::unique_ptr<FilePool> pool);
 
   Status Recover();
   Status CheckRange(ChunkId id, uint64_t offset, size_t length) const;
   Result<std::shared_ptr<Chunk>> Find(ChunkId id) const;
   Result<std::shared_ptr<Chunk>> FindOrCreate(ChunkId id, uint64_t sequence);
-  Result<std::shared_ptr<File>> FileOf(Chunk& chunk);
-  Status WriteHeader(File* file, const ChunkHeader& header);
-  OpenOptions FileOptions() const;
+  Result<std::shared_ptr<fs::File>> FileOf(Chunk& chunk);
+  Status WriteHeader(fs::File* file, const ChunkHeader& header);
+  fs::OpenOptions FileOptions() const;
 
   const ChunkStoreOptions options_;
-  FileSystem* const fs_;
+  fs::FileSystem* const fs_;
   const std::unique_ptr<FilePool> pool_;
   const std::string chunk_dir_;
 

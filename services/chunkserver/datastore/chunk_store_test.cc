@@ -12,15 +12,15 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs/posix_file_system.h"
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "common/testing/subprocess.h"
 #include "services/chunkserver/datastore/checksum.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
-#include "services/chunkserver/datastore/testing/fault_injection_file_system.h"
 
 namespace curve::chunkserver {
 namespace {
 
-using FaultFs = testing::FaultInjectionFileSystem;
+using FaultFs = fs::testing::FaultInjectionFileSystem;
 
 constexpr uint64_t kChunk = 1 << 20;
 constexpr size_t kBlock = 4096;
@@ -74,14 +74,14 @@ class ChunkStoreTest : public ::testing::Test {
     options_.data_dir = dir_.path();
   }
 
-  std::unique_ptr<ChunkStore> OpenStore(FileSystem* fs = nullptr) {
+  std::unique_ptr<ChunkStore> OpenStore(fs::FileSystem* fs = nullptr) {
     auto store = ChunkStore::Open(options_, fs ? fs : fs_);
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? std::move(store).value() : nullptr;
   }
 
   ::curve::testing::TempDir dir_;
-  PosixFileSystem* fs_ = PosixFileSystem::Default();
+  fs::PosixFileSystem* fs_ = fs::PosixFileSystem::Default();
   ChunkStoreOptions options_;
 };
 
@@ -224,7 +224,7 @@ TEST_F(ChunkStoreTest, CorruptHeaderIsDataLossNeverZeroed) {
     ASSERT_TRUE(store->Write(1, 0, Pattern(1, 0, kBlock, 5)).ok());
     ASSERT_TRUE(store->Write(2, 0, Pattern(2, 0, kBlock, 5)).ok());
   }
-  std::string path = JoinPath(JoinPath(dir_.path(), "chunks"), "chunk_1");
+  std::string path = fs::JoinPath(fs::JoinPath(dir_.path(), "chunks"), "chunk_1");
   {
     std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
     file.seekp(20);
@@ -250,7 +250,7 @@ TEST_F(ChunkStoreTest, TruncatedChunkFileIsDataLoss) {
     auto store = OpenStore();
     ASSERT_TRUE(store->Write(1, 0, Pattern(1, 0, kBlock, 5)).ok());
   }
-  std::string path = JoinPath(JoinPath(dir_.path(), "chunks"), "chunk_1");
+  std::string path = fs::JoinPath(fs::JoinPath(dir_.path(), "chunks"), "chunk_1");
   ASSERT_EQ(::truncate(path.c_str(), kBlock * 3), 0);
   auto store = OpenStore();
   EXPECT_EQ(store->Read(1, 0, kBlock).status().code(), StatusCode::kDataLoss);
@@ -277,12 +277,13 @@ TEST_F(ChunkStoreTest, CrashDuringTakeIsRecoveredAtOpen) {
     auto store = OpenStore(&faulty);
     // The rename completing the chunk fails, and so does the best-effort return to the pool:
     // the state a crash between the two renames leaves behind.
-    faulty.FailNext(FaultFs::Op::kRename, "chunk_5.taking -> ", InternalError("injected crash"), 2);
+    faulty.FailNext(FaultFs::Op::kRenameNoReplace, "chunk_5.taking -> ",
+                    InternalError("injected crash"), 2);
     EXPECT_FALSE(store->Write(5, 0, Pattern(5, 0, kBlock, 7)).ok());
   }
-  ASSERT_TRUE(fs_->Exists(JoinPath(JoinPath(dir_.path(), "chunks"), "chunk_5.taking")));
+  ASSERT_TRUE(fs_->Exists(fs::JoinPath(fs::JoinPath(dir_.path(), "chunks"), "chunk_5.taking")));
   auto store = OpenStore();
-  EXPECT_FALSE(fs_->Exists(JoinPath(JoinPath(dir_.path(), "chunks"), "chunk_5.taking")));
+  EXPECT_FALSE(fs_->Exists(fs::JoinPath(fs::JoinPath(dir_.path(), "chunks"), "chunk_5.taking")));
   EXPECT_EQ(store->pool()->free_count(), kPoolFiles);
   EXPECT_EQ(store->pool()->dirty_count(), 1u);
   EXPECT_EQ(store->Read(5, 0, kBlock).status().code(), StatusCode::kNotFound);

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "common/fs/posix_file_system.h"
 #include "common/logging.h"
 #include "services/chunkserver/datastore/aligned_buffer.h"
 #include "services/chunkserver/datastore/chunk_store.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
 
 namespace curve::chunkserver {
 namespace {
@@ -118,7 +118,7 @@ int Main(int argc, char** argv) {
   format.chunk_size = kChunkSize;
   format.chunk_count = kChunks + 1;  // one more for the raw-disk reference file
   auto t0 = Clock::now();
-  Status status = FilePool::Format(dir, format, PosixFileSystem::Default());
+  Status status = FilePool::Format(dir, format, fs::PosixFileSystem::Default());
   if (!status.ok()) {
     std::fprintf(stderr, "chunkstore_bench: %s\n", status.ToString().c_str());
     return 1;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/fs/posix_file_system.h"
 #include "common/logging.h"
 #include "services/chunkserver/datastore/aligned_buffer.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
 
 namespace curve::chunkserver {
 namespace {
@@ -26,34 +26,34 @@ NameKind ParseName(const std::string& name, uint64_t* number) {
   return NameKind::kOther;
 }
 
-Result<std::string> ReadWholeFile(FileSystem* fs, const std::string& path) {
-  CURVE_ASSIGN_OR_RETURN(auto file, fs->Open(path, OpenOptions{}));
+Result<std::string> ReadWholeFile(fs::FileSystem* fs, const std::string& path) {
+  CURVE_ASSIGN_OR_RETURN(auto file, fs->Open(path, fs::OpenOptions{}));
   CURVE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::string text(size, '\0');
-  CURVE_RETURN_IF_ERROR(file->Read(0, size, text.data()));
+  CURVE_RETURN_IF_ERROR(fs::ReadExactly(*file, 0, size, text.data()));
   return text;
 }
 
-Status WriteMeta(FileSystem* fs, const std::string& data_dir, const PoolMeta& meta) {
+Status WriteMeta(fs::FileSystem* fs, const std::string& data_dir, const PoolMeta& meta) {
   std::string path = FilePool::MetaPath(data_dir);
   std::string tmp = path + ".tmp";
   if (fs->Exists(tmp)) CURVE_RETURN_IF_ERROR(fs->Remove(tmp));
-  OpenOptions options;
+  fs::OpenOptions options;
   options.create = true;
   options.exclusive = true;
   CURVE_ASSIGN_OR_RETURN(auto file, fs->Open(tmp, options));
   std::string text = meta.Encode();
-  CURVE_RETURN_IF_ERROR(file->Write(0, text.data(), text.size()));
+  CURVE_RETURN_IF_ERROR(file->Write(0, std::string_view(text.data(), text.size())));
   CURVE_RETURN_IF_ERROR(file->Sync());
-  CURVE_RETURN_IF_ERROR(fs->Replace(tmp, path));
+  CURVE_RETURN_IF_ERROR(fs->Rename(tmp, path));
   return fs->SyncDir(data_dir);
 }
 
-Status ZeroFile(File* file, uint64_t size) {
+Status ZeroFile(fs::File* file, uint64_t size) {
   static const AlignedBuffer zeros(kZeroWriteSize);
   for (uint64_t offset = 0; offset < size; offset += kZeroWriteSize) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroWriteSize, size - offset));
-    CURVE_RETURN_IF_ERROR(file->Write(offset, zeros.data(), n));
+    CURVE_RETURN_IF_ERROR(file->Write(offset, std::string_view(zeros.data(), n)));
   }
   return file->Sync();
 }
@@ -61,21 +61,22 @@ Status ZeroFile(File* file, uint64_t size) {
 }  // namespace
 
 std::string FilePool::PoolDir(const std::string& data_dir) {
-  return JoinPath(data_dir, "chunkfilepool");
+  return fs::JoinPath(data_dir, "chunkfilepool");
 }
 
 std::string FilePool::MetaPath(const std::string& data_dir) {
-  return JoinPath(data_dir, "chunkfilepool.meta");
+  return fs::JoinPath(data_dir, "chunkfilepool.meta");
 }
 
 Status FilePool::Format(const std::string& data_dir, uint32_t percent, uint64_t chunk_size) {
   FormatOptions options;
   options.percent = percent;
   options.chunk_size = chunk_size;
-  return Format(data_dir, options, PosixFileSystem::Default());
+  return Format(data_dir, options, fs::PosixFileSystem::Default());
 }
 
-Status FilePool::Format(const std::string& data_dir, const FormatOptions& options, FileSystem* fs) {
+Status FilePool::Format(const std::string& data_dir, const FormatOptions& options,
+                        fs::FileSystem* fs) {
   auto logger = log::Get("chunkserver");
   if (options.chunk_size == 0 || options.chunk_size % 4096 != 0) {
     return InvalidArgumentError("format " + data_dir + ": chunk size " +
@@ -117,7 +118,7 @@ Status FilePool::Format(const std::string& data_dir, const FormatOptions& option
     meta.meta_page_size = options.meta_page_size;
     meta.chunk_count = options.chunk_count;
     if (meta.chunk_count == 0) {
-      CURVE_ASSIGN_OR_RETURN(SpaceInfo space, fs->Space(data_dir));
+      CURVE_ASSIGN_OR_RETURN(fs::SpaceInfo space, fs->Space(data_dir));
       uint64_t want = space.total_bytes / 100 * options.percent;
       meta.chunk_count = std::min(want, space.available_bytes) / meta.file_size();
       if (meta.chunk_count == 0) {
@@ -137,24 +138,24 @@ Status FilePool::Format(const std::string& data_dir, const FormatOptions& option
     uint64_t number = 0;
     NameKind kind = ParseName(name, &number);
     if (kind == NameKind::kTmp) {
-      CURVE_RETURN_IF_ERROR(fs->Remove(JoinPath(pool_dir, name)));
+      CURVE_RETURN_IF_ERROR(fs->Remove(fs::JoinPath(pool_dir, name)));
     } else if (kind == NameKind::kClean || kind == NameKind::kDirty) {
       existing++;
       next = std::max(next, number + 1);
     }
   }
-  OpenOptions create;
+  fs::OpenOptions create;
   create.create = true;
   create.exclusive = true;
   create.direct_io = true;
   for (; existing < meta.chunk_count; existing++, next++) {
-    std::string final_path = JoinPath(pool_dir, std::to_string(next));
+    std::string final_path = fs::JoinPath(pool_dir, std::to_string(next));
     std::string tmp = final_path + ".tmp";
     Status status = [&]() -> Status {
       CURVE_ASSIGN_OR_RETURN(auto file, fs->Open(tmp, create));
       CURVE_RETURN_IF_ERROR(file->Allocate(meta.file_size()));
       CURVE_RETURN_IF_ERROR(ZeroFile(file.get(), meta.file_size()));
-      return fs->Rename(tmp, final_path);
+      return fs->RenameNoReplace(tmp, final_path);
     }();
     if (!status.ok()) {
       if (fs->Exists(tmp)) fs->Remove(tmp).IgnoreError();
@@ -170,7 +171,7 @@ Status FilePool::Format(const std::string& data_dir, const FormatOptions& option
   return Status::Ok();
 }
 
-Result<std::unique_ptr<FilePool>> FilePool::Open(const std::string& data_dir, FileSystem* fs) {
+Result<std::unique_ptr<FilePool>> FilePool::Open(const std::string& data_dir, fs::FileSystem* fs) {
   std::string meta_path = MetaPath(data_dir);
   if (!fs->Exists(meta_path)) {
     return FailedPreconditionError("chunk file pool " + data_dir + " is not formatted (no " +
@@ -194,7 +195,7 @@ Result<std::unique_ptr<FilePool>> FilePool::Open(const std::string& data_dir, Fi
         pool->dirty_.push_back(number);
         break;
       case NameKind::kTmp:
-        CURVE_RETURN_IF_ERROR(fs->Remove(JoinPath(pool->pool_dir_, name)));
+        CURVE_RETURN_IF_ERROR(fs->Remove(fs::JoinPath(pool->pool_dir_, name)));
         continue;
       case NameKind::kOther:
         continue;
@@ -206,11 +207,11 @@ Result<std::unique_ptr<FilePool>> FilePool::Open(const std::string& data_dir, Fi
   return pool;
 }
 
-FilePool::FilePool(std::string data_dir, FileSystem* fs, PoolMeta meta)
+FilePool::FilePool(std::string data_dir, fs::FileSystem* fs, PoolMeta meta)
     : data_dir_(std::move(data_dir)), pool_dir_(PoolDir(data_dir_)), fs_(fs), meta_(meta) {}
 
 Status FilePool::Zero(const std::string& path) {
-  OpenOptions options;
+  fs::OpenOptions options;
   options.direct_io = true;
   CURVE_ASSIGN_OR_RETURN(auto file, fs_->Open(path, options));
   return ZeroFile(file.get(), meta_.file_size());
@@ -219,10 +220,10 @@ Status FilePool::Zero(const std::string& path) {
 Result<bool> FilePool::CleanOneLocked() {
   if (dirty_.empty()) return false;
   uint64_t number = dirty_.back();
-  std::string dirty = JoinPath(pool_dir_, std::to_string(number) + ".dirty");
-  std::string clean = JoinPath(pool_dir_, std::to_string(number));
+  std::string dirty = fs::JoinPath(pool_dir_, std::to_string(number) + ".dirty");
+  std::string clean = fs::JoinPath(pool_dir_, std::to_string(number));
   CURVE_RETURN_IF_ERROR(Zero(dirty));
-  CURVE_RETURN_IF_ERROR(fs_->Rename(dirty, clean));
+  CURVE_RETURN_IF_ERROR(fs_->RenameNoReplace(dirty, clean));
   dirty_.pop_back();
   clean_.push_back(number);
   return true;
@@ -243,8 +244,8 @@ Status FilePool::TakeTo(const std::string& target) {
     }
   }
   uint64_t number = clean_.back();
-  std::string source = JoinPath(pool_dir_, std::to_string(number));
-  CURVE_RETURN_IF_ERROR(fs_->Rename(source, target));
+  std::string source = fs::JoinPath(pool_dir_, std::to_string(number));
+  CURVE_RETURN_IF_ERROR(fs_->RenameNoReplace(source, target));
   clean_.pop_back();
   std::string target_dir = target.substr(0, target.rfind('/'));
   CURVE_RETURN_IF_ERROR(fs_->SyncDir(target_dir));
@@ -254,8 +255,8 @@ Status FilePool::TakeTo(const std::string& target) {
 Status FilePool::Return(const std::string& path) {
   std::lock_guard lock(mu_);
   uint64_t number = next_number_;
-  std::string target = JoinPath(pool_dir_, std::to_string(number) + ".dirty");
-  CURVE_RETURN_IF_ERROR(fs_->Rename(path, target));
+  std::string target = fs::JoinPath(pool_dir_, std::to_string(number) + ".dirty");
+  CURVE_RETURN_IF_ERROR(fs_->RenameNoReplace(path, target));
   next_number_++;
   dirty_.push_back(number);
   CURVE_RETURN_IF_ERROR(fs_->SyncDir(pool_dir_));

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "common/fs/file_system.h"
 #include "common/result.h"
-#include "services/chunkserver/datastore/file_system.h"
 #include "services/chunkserver/datastore/pool_meta.h"
 
 namespace curve::chunkserver {
@@ -49,13 +49,14 @@ class FilePool {
   // a different size is FAILED_PRECONDITION naming both. An interrupted Format resumes to the
   // count it first chose. RESOURCE_EXHAUSTED when the disk fills up; INVALID_ARGUMENT for a
   // chunk size that is not a multiple of 4096 or a percent outside 1..100.
-  static Status Format(const std::string& data_dir, const FormatOptions& options, FileSystem* fs);
+  static Status Format(const std::string& data_dir, const FormatOptions& options,
+                       fs::FileSystem* fs);
   static Status Format(const std::string& data_dir, uint32_t percent,
                        uint64_t chunk_size = kDefaultChunkSize);
 
   // Opens a formatted pool. FAILED_PRECONDITION when the dir is not (completely) formatted,
   // DATA_LOSS when the meta file is corrupt. `fs` must outlive the pool.
-  static Result<std::unique_ptr<FilePool>> Open(const std::string& data_dir, FileSystem* fs);
+  static Result<std::unique_ptr<FilePool>> Open(const std::string& data_dir, fs::FileSystem* fs);
 
   // Renames a clean file to `target` (which must not exist) and makes both directories durable.
   // When only dirty files remain, one is zeroed first. RESOURCE_EXHAUSTED when the pool is empty.
@@ -81,7 +82,7 @@ class FilePool {
   static std::string MetaPath(const std::string& data_dir);
 
  private:
-  FilePool(std::string data_dir, FileSystem* fs, PoolMeta meta);
+  FilePool(std::string data_dir, fs::FileSystem* fs, PoolMeta meta);
 
   // Writes zeros over the whole of the file at `path` and syncs it.
   Status Zero(const std::string& path);
@@ -89,7 +90,7 @@ class FilePool {
 
   const std::string data_dir_;
   const std::string pool_dir_;
-  FileSystem* const fs_;
+  fs::FileSystem* const fs_;
   const PoolMeta meta_;
 
   mutable std::mutex mu_;

@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs/posix_file_system.h"
+#include "common/fs/testing/fault_injection_file_system.h"
 #include "common/testing/subprocess.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
-#include "services/chunkserver/datastore/testing/fault_injection_file_system.h"
 
 namespace curve::chunkserver {
 namespace {
 
-using FaultFs = testing::FaultInjectionFileSystem;
+using FaultFs = fs::testing::FaultInjectionFileSystem;
 
 constexpr uint64_t kChunk = 64 << 10;
 
@@ -43,7 +43,7 @@ std::string Slurp(const std::string& path) {
 class FilePoolTest : public ::testing::Test {
  protected:
   ::curve::testing::TempDir dir_;
-  PosixFileSystem* fs_ = PosixFileSystem::Default();
+  fs::PosixFileSystem* fs_ = fs::PosixFileSystem::Default();
 };
 
 TEST_F(FilePoolTest, FormatPreallocatesZeroedFilesAndRecordsMeta) {
@@ -52,7 +52,7 @@ TEST_F(FilePoolTest, FormatPreallocatesZeroedFilesAndRecordsMeta) {
   ASSERT_TRUE(names.ok());
   EXPECT_EQ(names->size(), 4u);
   for (const auto& name : *names) {
-    std::string path = JoinPath(FilePool::PoolDir(dir_.path()), name);
+    std::string path = fs::JoinPath(FilePool::PoolDir(dir_.path()), name);
     EXPECT_EQ(FileSize(path), kChunk + kDefaultMetaPageSize) << path;
     EXPECT_EQ(Slurp(path), std::string(kChunk + kDefaultMetaPageSize, '\0')) << path;
   }
@@ -68,14 +68,14 @@ TEST_F(FilePoolTest, FormatOfFormattedDirIsNoOp) {
   {
     auto pool = FilePool::Open(dir_.path(), fs_);
     ASSERT_TRUE(pool.ok());
-    ASSERT_TRUE((*pool)->TakeTo(JoinPath(dir_.path(), "taken")).ok());
+    ASSERT_TRUE((*pool)->TakeTo(fs::JoinPath(dir_.path(), "taken")).ok());
   }
   // A second format must not refill the pool or touch the taken file.
   ASSERT_TRUE(FilePool::Format(dir_.path(), SmallPool(), fs_).ok());
   auto pool = FilePool::Open(dir_.path(), fs_);
   ASSERT_TRUE(pool.ok());
   EXPECT_EQ((*pool)->free_count(), 3u);
-  EXPECT_TRUE(fs_->Exists(JoinPath(dir_.path(), "taken")));
+  EXPECT_TRUE(fs_->Exists(fs::JoinPath(dir_.path(), "taken")));
 }
 
 TEST_F(FilePoolTest, FormatWithDifferentChunkSizeIsClearError) {
@@ -98,7 +98,7 @@ TEST_F(FilePoolTest, InvalidFormatOptions) {
 
 TEST_F(FilePoolTest, InterruptedFormatResumes) {
   FaultFs faulty(fs_);
-  faulty.FailNext(FaultFs::Op::kRename, "/2.tmp", InternalError("injected crash"));
+  faulty.FailNext(FaultFs::Op::kRenameNoReplace, "/2.tmp", InternalError("injected crash"));
   EXPECT_FALSE(FilePool::Format(dir_.path(), SmallPool(), &faulty).ok());
   EXPECT_EQ(FilePool::Open(dir_.path(), fs_).status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(FilePool::Format(dir_.path(), SmallPool(), fs_).ok());
@@ -147,13 +147,14 @@ TEST_F(FilePoolTest, TakeAndReturnMoveFilesByRename) {
   ASSERT_TRUE(FilePool::Format(dir_.path(), SmallPool(1), fs_).ok());
   auto pool = FilePool::Open(dir_.path(), fs_);
   ASSERT_TRUE(pool.ok());
-  ino_t original = Inode(JoinPath(FilePool::PoolDir(dir_.path()), "0"));
+  ino_t original = Inode(fs::JoinPath(FilePool::PoolDir(dir_.path()), "0"));
   ASSERT_NE(original, 0u);
-  std::string target = JoinPath(dir_.path(), "taken");
+  std::string target = fs::JoinPath(dir_.path(), "taken");
   ASSERT_TRUE((*pool)->TakeTo(target).ok());
   EXPECT_EQ(Inode(target), original);
   EXPECT_EQ((*pool)->free_count(), 0u);
-  EXPECT_EQ((*pool)->TakeTo(JoinPath(dir_.path(), "other")).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ((*pool)->TakeTo(fs::JoinPath(dir_.path(), "other")).code(),
+            StatusCode::kResourceExhausted);
 
   std::ofstream(target, std::ios::binary | std::ios::in | std::ios::out) << "garbage";
   ASSERT_TRUE((*pool)->Return(target).ok());
@@ -170,7 +171,7 @@ TEST_F(FilePoolTest, TakeAndReturnMoveFilesByRename) {
 
 TEST_F(FilePoolTest, ReopenSeesDirtyFilesAndCleansThem) {
   ASSERT_TRUE(FilePool::Format(dir_.path(), SmallPool(2), fs_).ok());
-  std::string target = JoinPath(dir_.path(), "taken");
+  std::string target = fs::JoinPath(dir_.path(), "taken");
   {
     auto pool = FilePool::Open(dir_.path(), fs_);
     ASSERT_TRUE(pool.ok());

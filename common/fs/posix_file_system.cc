@@ -1,15 +1,16 @@
-#include "raft/storage/posix_file_system.h"
+#include "common/fs/posix_file_system.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
-namespace curve::raft {
-namespace {
+namespace curve::fs {
 
 Status ErrnoStatus(int err, const std::string& call, const std::string& path) {
   std::string message = call + " " + path + ": " + std::strerror(err);
@@ -20,14 +21,21 @@ Status ErrnoStatus(int err, const std::string& call, const std::string& path) {
       return AlreadyExistsError(std::move(message));
     case ENOSPC:
     case EDQUOT:
-      return ResourceExhaustedError(std::move(message));
+      return ResourceExhaustedError("disk full: " + message);
     case EACCES:
     case EPERM:
+    case EROFS:
       return PermissionDeniedError(std::move(message));
+    case EINVAL:
+      return InvalidArgumentError(std::move(message));
+    case EIO:
+      return DataLossError(std::move(message));
     default:
       return InternalError(std::move(message));
   }
 }
+
+namespace {
 
 class PosixFile final : public File {
  public:
@@ -47,11 +55,10 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
-  Status Read(uint64_t offset, size_t n, std::string* out) const override {
-    out->resize(n);
+  Result<size_t> Read(uint64_t offset, size_t n, char* buf) const override {
     size_t done = 0;
     while (done < n) {
-      ssize_t r = ::pread(fd_, out->data() + done, n - done, static_cast<off_t>(offset + done));
+      ssize_t r = ::pread(fd_, buf + done, n - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus(errno, "pread", path_);
@@ -59,8 +66,7 @@ class PosixFile final : public File {
       if (r == 0) break;
       done += static_cast<size_t>(r);
     }
-    out->resize(done);
-    return Status::Ok();
+    return done;
   }
 
   Status Sync() override {
@@ -75,11 +81,19 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  Status Allocate(uint64_t size) override {
+    int err = ::posix_fallocate(fd_, 0, static_cast<off_t>(size));
+    if (err != 0) return ErrnoStatus(err, "fallocate", path_);
+    return Status::Ok();
+  }
+
   Result<uint64_t> Size() const override {
     struct stat st;
     if (::fstat(fd_, &st) != 0) return ErrnoStatus(errno, "fstat", path_);
     return static_cast<uint64_t>(st.st_size);
   }
+
+  const std::string& path() const override { return path_; }
 
  private:
   int fd_;
@@ -88,26 +102,36 @@ class PosixFile final : public File {
 
 }  // namespace
 
-std::string JoinPath(const std::string& dir, const std::string& name) {
-  if (dir.empty()) return name;
-  if (dir.back() == '/') return dir + name;
-  return dir + "/" + name;
-}
-
 PosixFileSystem* PosixFileSystem::Default() {
   static auto* fs = new PosixFileSystem();
   return fs;
 }
 
-Result<std::unique_ptr<File>> PosixFileSystem::Open(const std::string& path, bool create) {
-  int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+Result<std::unique_ptr<File>> PosixFileSystem::Open(const std::string& path,
+                                                    const OpenOptions& options) {
+  int flags = O_RDWR | O_CLOEXEC | O_NOATIME;
+  if (options.create) flags |= O_CREAT;
+  if (options.create && options.exclusive) flags |= O_EXCL;
+  if (options.direct_io) flags |= O_DIRECT;
+  if (options.dsync) flags |= O_DSYNC;
   int fd = ::open(path.c_str(), flags, 0644);
+  // O_NOATIME needs ownership of the file; retry without it.
+  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), flags & ~O_NOATIME, 0644);
   if (fd < 0) return ErrnoStatus(errno, "open", path);
   return std::unique_ptr<File>(new PosixFile(fd, path));
 }
 
 Status PosixFileSystem::Rename(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus(errno, "rename", from);
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoStatus(errno, "rename", from + " -> " + to);
+  }
+  return Status::Ok();
+}
+
+Status PosixFileSystem::RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    return ErrnoStatus(errno, "rename", from + " -> " + to);
+  }
   return Status::Ok();
 }
 
@@ -123,7 +147,14 @@ Result<std::vector<std::string>> PosixFileSystem::List(const std::string& dir) {
   errno = 0;
   while (struct dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
+    if (name == "." || name == "..") continue;
+    bool is_file = e->d_type == DT_REG;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      is_file = ::fstatat(::dirfd(d), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    }
+    if (is_file) names.push_back(std::move(name));
+    errno = 0;
   }
   int err = errno;
   ::closedir(d);
@@ -131,8 +162,9 @@ Result<std::vector<std::string>> PosixFileSystem::List(const std::string& dir) {
   return names;
 }
 
+bool PosixFileSystem::Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
 Status PosixFileSystem::CreateDir(const std::string& dir) {
-  if (dir.empty()) return Status::Ok();
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos != dir.size() && dir[pos] != '/') continue;
     std::string prefix = dir.substr(0, pos);
@@ -153,4 +185,13 @@ Status PosixFileSystem::SyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-}  // namespace curve::raft
+Result<SpaceInfo> PosixFileSystem::Space(const std::string& path) {
+  struct statvfs st;
+  if (::statvfs(path.c_str(), &st) != 0) return ErrnoStatus(errno, "statvfs", path);
+  SpaceInfo info;
+  info.total_bytes = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
+  info.available_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  return info;
+}
+
+}  // namespace curve::fs

@@ -1,16 +1,16 @@
-#include "raft/storage/testing/fault_injection_file_system.h"
+#include "common/fs/testing/fault_injection_file_system.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-namespace curve::raft::testing {
+namespace curve::fs::testing {
 namespace {
 
 using Op = FaultInjectionFileSystem::Op;
 
 std::unique_ptr<File> MustOpen(FileSystem& fs, const std::string& path) {
-  Result<std::unique_ptr<File>> file = fs.Open(path, true);
+  Result<std::unique_ptr<File>> file = fs.Open(path, OpenOptions{.create = true});
   EXPECT_TRUE(file.ok()) << file.status();
   return std::move(file).value();
 }
@@ -63,8 +63,8 @@ TEST(FaultInjectionFileSystemTest, CrashAfterFailsEverythingFromThatCall) {
   EXPECT_EQ(f->Write(1, "b").code(), StatusCode::kUnavailable);
   EXPECT_TRUE(fs.crashed());
   EXPECT_EQ(f->Sync().code(), StatusCode::kUnavailable);
-  std::string out;
-  EXPECT_EQ(f->Read(0, 1, &out).code(), StatusCode::kUnavailable);
+  char out;
+  EXPECT_EQ(f->Read(0, 1, &out).status().code(), StatusCode::kUnavailable);
   fs.RestartDroppingUnsynced();
   EXPECT_FALSE(fs.crashed());
 }
@@ -107,5 +107,56 @@ TEST(FaultInjectionFileSystemTest, BlockedSyncsWaitForRelease) {
   EXPECT_EQ(fs.Count(Op::kSync), 1u);
 }
 
+TEST(FaultInjectionFileSystemTest, FailNextFailsMatchingPathsWithTheChosenError) {
+  FaultInjectionFileSystem fs;
+  auto a = MustOpen(fs, "chunk_7");
+  auto b = MustOpen(fs, "chunk_8");
+  fs.FailNext(Op::kWrite, "chunk_7", ResourceExhaustedError("disk full"), 2);
+  EXPECT_TRUE(b->Write(0, "x").ok());
+  EXPECT_EQ(a->Write(0, "x").code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(a->Write(0, "x").code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(a->Write(0, "x").ok());
+  fs.FailNext(Op::kRenameNoReplace, "chunk_8 -> ", InternalError("injected crash"));
+  EXPECT_EQ(fs.RenameNoReplace("chunk_8", "chunk_9").code(), StatusCode::kInternal);
+  EXPECT_TRUE(fs.Contents("chunk_8").ok());  // no effect
+  EXPECT_TRUE(fs.RenameNoReplace("chunk_8", "chunk_9").ok());
+  EXPECT_EQ(fs.RenameNoReplace("chunk_9", "chunk_7").code(), StatusCode::kAlreadyExists);
+}
+
+TEST(FaultInjectionFileSystemTest, AllocateIsAnUnsyncedGrowOnlyWrite) {
+  FaultInjectionFileSystem fs;
+  auto f = MustOpen(fs, "f");
+  ASSERT_TRUE(fs.SyncDir("").ok());
+  ASSERT_TRUE(f->Write(0, "abc").ok());
+  ASSERT_TRUE(f->Allocate(2).ok());
+  EXPECT_EQ(*f->Size(), 3u);
+  ASSERT_TRUE(f->Allocate(8).ok());
+  EXPECT_EQ(*fs.Contents("f"), std::string("abc\0\0\0\0\0", 8));
+  fs.RestartDroppingUnsynced();
+  EXPECT_EQ(*fs.Contents("f"), "");
+}
+
+TEST(FaultInjectionFileSystemTest, DsyncWritesAreDurableAtOnce) {
+  FaultInjectionFileSystem fs;
+  auto f = std::move(fs.Open("f", OpenOptions{.create = true, .dsync = true})).value();
+  ASSERT_TRUE(fs.SyncDir("").ok());
+  ASSERT_TRUE(f->Write(0, "kept").ok());
+  fs.Restart(7);
+  EXPECT_EQ(*fs.Contents("f"), "kept");
+}
+
+TEST(FaultInjectionFileSystemTest, WrapsAGivenFileSystem) {
+  MemFileSystem base;
+  FaultInjectionFileSystem fs(&base);
+  auto f = MustOpen(fs, "f");
+  fs.FailOp(Op::kSync);
+  EXPECT_EQ(f->Sync().code(), StatusCode::kInternal);
+  ASSERT_TRUE(f->Write(0, "v").ok());
+  EXPECT_EQ(*base.Contents("f"), "v");
+  fs.CrashAfter(0);
+  EXPECT_EQ(fs.Remove("f").code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(base.Exists("f"));
+}
+
 }  // namespace
-}  // namespace curve::raft::testing
+}  // namespace curve::fs::testing
