@@ -16,11 +16,21 @@ namespace {
   std::abort();
 }
 
+uint64_t Footprint(const Message& m) {
+  uint64_t bytes = sizeof(GroupMessage);
+  for (const Entry& e : m.entries) bytes += e.ByteSize();
+  return bytes;
+}
+
 }  // namespace
 
 Driver::Driver(int index, std::chrono::milliseconds tick_interval, Transport* transport,
-               LogStore* store)
-    : index_(index), tick_interval_(tick_interval), transport_(transport), store_(store) {}
+               LogStore* store, uint64_t max_inbox_bytes)
+    : index_(index),
+      tick_interval_(tick_interval),
+      transport_(transport),
+      store_(store),
+      max_inbox_bytes_(max_inbox_bytes) {}
 
 Driver::~Driver() { Stop(); }
 
@@ -52,11 +62,17 @@ void Driver::PostMessages(std::vector<GroupMessage> messages) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return;
-    if (messages_.empty()) {
-      messages_.swap(messages);
-    } else {
-      for (GroupMessage& gm : messages) messages_.push_back(std::move(gm));
+    uint64_t dropped = 0;
+    for (GroupMessage& gm : messages) {
+      uint64_t bytes = Footprint(gm.message);
+      if (inbox_bytes_ + bytes > max_inbox_bytes_ && gm.message.type != MessageType::kSnapshot) {
+        ++dropped;
+        continue;
+      }
+      inbox_bytes_ += bytes;
+      messages_.push_back(std::move(gm));
     }
+    if (dropped > 0) dropped_.fetch_add(dropped, std::memory_order_relaxed);
   }
   cv_.notify_one();
 }
@@ -97,6 +113,7 @@ void Driver::Run() {
       if (stopping_) break;
       tasks.swap(tasks_);
       messages.swap(messages_);
+      inbox_bytes_ = 0;
       persisted.swap(persisted_);
     }
     for (GroupMessage& gm : messages) {

@@ -20,6 +20,7 @@
 // Thread-safety: Post and PostMessages are thread-safe; everything else runs on the driver
 // thread (tasks are how other threads reach the replicas).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -38,7 +39,10 @@ namespace curve::raft {
 
 class Driver {
  public:
-  Driver(int index, std::chrono::milliseconds tick_interval, Transport* transport, LogStore* store);
+  // Received messages beyond `max_inbox_bytes` waiting for the thread are dropped (raft
+  // tolerates loss; the senders retry), so a stalled driver cannot grow memory without bound.
+  Driver(int index, std::chrono::milliseconds tick_interval, Transport* transport, LogStore* store,
+         uint64_t max_inbox_bytes = 256ull << 20);
   ~Driver();  // Stop
 
   Driver(const Driver&) = delete;
@@ -52,8 +56,10 @@ class Driver {
 
   // Runs `task` on the driver thread. False (task dropped) once stopping.
   bool Post(std::function<void()> task);
-  // Delivers received messages to their replicas; those of unknown groups are dropped.
+  // Delivers received messages to their replicas; those of unknown groups are dropped, and so
+  // are all but snapshots while the inbox is full.
   void PostMessages(std::vector<GroupMessage> messages);
+  uint64_t dropped_messages() const { return dropped_.load(std::memory_order_relaxed); }
 
   bool OnDriverThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
@@ -84,12 +90,15 @@ class Driver {
   const std::chrono::milliseconds tick_interval_;
   Transport* const transport_;
   LogStore* const store_;
+  const uint64_t max_inbox_bytes_;
+  std::atomic<uint64_t> dropped_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;                     // guarded by mu_
   std::vector<std::function<void()>> tasks_;  // guarded by mu_
   std::vector<GroupMessage> messages_;        // guarded by mu_
+  uint64_t inbox_bytes_ = 0;                  // of messages_; guarded by mu_
   // Completed writes (batch id, outcome), posted by the store's writer thread; guarded by mu_.
   std::vector<std::pair<uint64_t, Status>> persisted_;
   std::thread thread_;
