@@ -15,6 +15,7 @@
 #include "services/cli/cluster_map_file.h"
 #include "services/client/curve_volume_backend.h"
 #include "services/client/volume.h"
+#include "services/client/volume_bench.h"
 #include "services/mds/client/mds_client.h"
 
 namespace curve::cli {
@@ -119,72 +120,26 @@ Status Bench(const config::CommandLine& cl, const std::string& path, std::ostrea
   options.io_threads = std::max(depth, 4);
   CURVE_ASSIGN_OR_RETURN(auto volume,
                          client::Volume::Open(options, cl.Flag("user").value_or("root"), path));
-  const uint64_t size = volume->info().size;
-  const uint64_t blocks = size / bs;
-  const bool write = rw.find("write") != std::string::npos;
-  const bool random = rw.rfind("rand", 0) == 0;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<double> latencies_us;
-  Status first_error;
-  int in_flight = 0;
-  uint64_t next = 0;
-  std::mt19937_64 rng(42);
-  std::vector<std::string> buffers(depth, std::string(bs, 'c'));
-  auto start = std::chrono::steady_clock::now();
-  auto end = start + runtime;
-  std::unique_lock lock(mu);
-  std::vector<int> free_slots;
-  for (int i = 0; i < depth; ++i) free_slots.push_back(i);
-  while (std::chrono::steady_clock::now() < end && first_error.ok()) {
-    cv.wait(lock, [&] { return !free_slots.empty(); });
-    int slot = free_slots.back();
-    free_slots.pop_back();
-    uint64_t block = random ? rng() % blocks : next++ % blocks;
-    ++in_flight;
-    auto issued = std::chrono::steady_clock::now();
-    auto done = [&, slot, issued](Status s) {
-      auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - issued)
-                    .count();
-      std::lock_guard guard(mu);
-      if (!s.ok() && first_error.ok()) first_error = s;
-      latencies_us.push_back(us);
-      free_slots.push_back(slot);
-      --in_flight;
-      cv.notify_all();
-    };
-    lock.unlock();
-    if (write) {
-      volume->AsyncWrite(block * bs, bs, buffers[slot].data(), done);
-    } else {
-      volume->AsyncRead(block * bs, bs, buffers[slot].data(), done);
-    }
-    lock.lock();
-  }
-  cv.wait(lock, [&] { return in_flight == 0; });
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CURVE_RETURN_IF_ERROR(first_error);
-  std::sort(latencies_us.begin(), latencies_us.end());
-  auto pct = [&](double p) {
-    if (latencies_us.empty()) return 0.0;
-    return latencies_us[std::min(latencies_us.size() - 1,
-                                 static_cast<size_t>(p * latencies_us.size()))];
-  };
-  double iops = latencies_us.size() / seconds;
-  double mibs = iops * bs / (1 << 20);
+  client::VolumeBenchOptions bench;
+  bench.write = rw.find("write") != std::string::npos;
+  bench.random = rw.rfind("rand", 0) == 0;
+  bench.block_size = bs;
+  bench.depth = depth;
+  bench.runtime = runtime;
+  CURVE_ASSIGN_OR_RETURN(auto r, client::RunVolumeBench(*volume, bench));
   char line[512];
   if (cl.Flag("output").value_or("table") == "json") {
     std::snprintf(line, sizeof(line),
                   "{\"rw\":\"%s\",\"bs\":%llu,\"iodepth\":%d,\"ops\":%zu,\"iops\":%.1f,"
                   "\"mib_per_s\":%.2f,\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f}\n",
-                  rw.c_str(), static_cast<unsigned long long>(bs), depth, latencies_us.size(), iops,
-                  mibs, pct(0.5), pct(0.99), pct(0.999));
+                  rw.c_str(), static_cast<unsigned long long>(bs), depth,
+                  static_cast<size_t>(r.ops), r.iops, r.mib_per_s, r.p50_us, r.p99_us, r.p999_us);
     out << line;
   } else {
     out << "RW         BS       DEPTH  IOPS       MiB/s     p50(us)  p99(us)  p99.9(us)\n";
     std::snprintf(line, sizeof(line), "%-10s %-8llu %-6d %-10.0f %-9.1f %-8.0f %-8.0f %-8.0f\n",
-                  rw.c_str(), static_cast<unsigned long long>(bs), depth, iops, mibs, pct(0.5),
-                  pct(0.99), pct(0.999));
+                  rw.c_str(), static_cast<unsigned long long>(bs), depth, r.iops, r.mib_per_s,
+                  r.p50_us, r.p99_us, r.p999_us);
     out << line;
   }
   return volume->Close();

@@ -10,6 +10,8 @@
 // Chunk and segment sizes are small by default (1 MiB / 8 MiB) so tests cross boundaries cheaply;
 // the bench uses the product defaults.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -54,6 +56,8 @@ class LocalCluster {
   // The chunkserver's address (host:port) and id.
   const std::string& chunkserver_address(int i) const { return chunkservers_[i].address; }
   uint32_t chunkserver_id(int i) const { return chunkservers_[i].id; }
+  // The chunkserver's process id; -1 while it is killed.
+  pid_t chunkserver_pid(int i) const;
   int IndexOf(const std::string& address) const;
 
   // kill -9 / restart on the same dir and port.
