@@ -113,9 +113,11 @@ void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
     status = DataLossError("malformed chunk op at index " + std::to_string(index));
   } else if (op.kind() == ChunkOp::WRITE) {
     status = store_->Write(op.chunk_id(), op.offset(), op.data(), op.sequence());
-    if (status.ok()) {
+    if (status.ok() || status.code() == StatusCode::kDataLoss) {
+      // A damaged file stays the copyset's chunk: reads answer DATA_LOSS, never zeros.
       std::lock_guard lock(mu_);
       chunks_.insert(op.chunk_id());
+      if (!status.ok()) damaged_[op.chunk_id()] = status;
     }
   } else if (op.kind() == ChunkOp::DELETE) {
     status = store_->Delete(op.chunk_id());

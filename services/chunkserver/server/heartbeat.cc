@@ -75,12 +75,12 @@ void Heartbeat::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::vector<std::thread> workers;
+  std::vector<Worker> workers;
   {
     std::lock_guard lock(mu_);
     workers.swap(workers_);
   }
-  for (auto& w : workers) w.join();
+  for (auto& w : workers) w.thread.join();
 }
 
 void Heartbeat::Loop() {
@@ -163,8 +163,25 @@ void Heartbeat::Execute(const mds::HeartbeatResponse& response) {
       });
     } else if (order.kind() == mds::ConfigChangeOrder::REPLACE_PEER) {
       std::lock_guard lock(mu_);
+      ReapWorkersLocked();
       if (stop_ || !changing_.insert(key).second) continue;
-      workers_.emplace_back([this, copyset, order] { Replace(copyset, order); });
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      workers_.push_back({std::thread([this, copyset, order, done] {
+                            Replace(copyset, order);
+                            *done = true;
+                          }),
+                          done});
+    }
+  }
+}
+
+void Heartbeat::ReapWorkersLocked() {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (*it->done) {
+      it->thread.join();  // returns at once: the worker is past its last statement
+      it = workers_.erase(it);
+    } else {
+      ++it;
     }
   }
 }

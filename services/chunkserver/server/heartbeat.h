@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "proto/mds/heartbeat.pb.h"
 #include "services/chunkserver/copyset/copyset_manager.h"
@@ -54,6 +55,8 @@ class Heartbeat {
   void Loop();
   void Execute(const mds::HeartbeatResponse& response);
   void Replace(std::shared_ptr<Copyset> copyset, const mds::ConfigChangeOrder& order);
+  // Joins the workers that have finished. Requires mu_.
+  void ReapWorkersLocked();
 
   mds::MdsClient* const mds_;
   const std::string data_dir_;
@@ -67,7 +70,12 @@ class Heartbeat {
   bool stop_ = false;                  // guarded by mu_
   std::set<CopysetKey> changing_;      // guarded by mu_; replacements in flight
   std::map<CopysetKey, int> outside_;  // guarded by mu_; beats spent outside the config
-  std::vector<std::thread> workers_;   // guarded by mu_
+  // Replacement workers; finished ones are joined at the next order and the rest at Stop.
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers_;  // guarded by mu_
   std::thread thread_;
 };
 
