@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/fs/posix_file_system.h"
 #include "proto/mds/namespace.grpc.pb.h"
 #include "proto/mds/topology.grpc.pb.h"
 #include "services/chunkserver/datastore/file_pool.h"
-#include "services/chunkserver/datastore/posix_file_system.h"
 #include "services/mds/client/mds_client.h"
 #include "services/mds/testing/mds_process.h"
 
@@ -91,7 +91,7 @@ Status LocalCluster::Init() {
     mds_.push_back(std::move(process));
   }
   CURVE_RETURN_IF_ERROR(ApplyTopology());
-  chunkserver::PosixFileSystem fs;
+  fs::PosixFileSystem fs;
   for (int i = 0; i < options_.chunkservers; ++i) {
     ChunkServerProcess cs;
     int zone = i % 3;
