@@ -109,6 +109,7 @@ int RunAttachDaemon(const AttachDaemonOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto fail = [&](const Status& status) {
@@ -137,6 +138,7 @@ int RunAttachDaemon(const AttachDaemonOptions& options) {
   state.device = loop->device;
   state.direct_io = loop->direct_io;
   state.log_file = options.foreground ? "" : paths.log_file();
+  state.size = (*backend)->Size();
   Status written = WriteAttachState(paths.state_file(), state);
   if (!written.ok()) {
     DetachLoop(loop->device).IgnoreError();
@@ -152,7 +154,19 @@ int RunAttachDaemon(const AttachDaemonOptions& options) {
   Report(&ready_fd, "ready " + loop->device);
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGUSR1) {
+    Result<uint64_t> size = (*server)->RefreshSize();
+    if (size.ok()) size = RefreshLoopCapacity(loop->device);
+    state.refreshes++;
+    state.refresh_error = size.ok() ? "" : size.status().ToString();
+    if (size.ok()) state.size = *size;
+    logger->info("op=Refresh volume={} device={} size={} err=\"{}\"", options.volume, loop->device,
+                 state.size, state.refresh_error);
+    Status saved = WriteAttachState(paths.state_file(), state);
+    if (!saved.ok()) {
+      logger->error("op=Refresh volume={} err=\"{}\"", options.volume, saved.ToString());
+    }
+  }
   logger->info("op=Detach volume={} device={} signal={}", options.volume, loop->device, signal);
   int code = 0;
   Status detached = DetachLoop(loop->device);

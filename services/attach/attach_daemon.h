@@ -2,7 +2,9 @@
 
 // The curve-attachd daemon: serves one volume as <runtime>/<volume>/mnt/volume through FUSE,
 // binds a loop device (direct IO) over that file, records itself in state.json and runs until
-// SIGTERM or SIGINT, then detaches the loop device, unmounts and removes the record.
+// SIGTERM or SIGINT, then detaches the loop device, unmounts and removes the record. SIGUSR1
+// asks it to re-read the volume size (after the volume was grown) and update the loop device's
+// capacity; it then rewrites the record with the new size and `refreshes` incremented.
 //
 // Unless `foreground`, it detaches from its caller first (fork, setsid, fork) and logs to
 // <runtime>/<volume>/attachd.log. When `ready_fd` is set it writes one line there and closes it:

@@ -139,6 +139,52 @@ TEST_F(AttachIntegrationTest, Ext4SurvivesUnmapAndRemap) {
   ASSERT_TRUE(attacher_->Unmap("vol1").ok());  // by volume name
 }
 
+uint64_t DeviceBytes(const std::string& device) {
+  std::ifstream in("/sys/block/" + device.substr(device.rfind('/') + 1) + "/size");
+  uint64_t sectors = 0;
+  in >> sectors;
+  return sectors * 512;
+}
+
+// A grown volume: Refresh makes the daemon re-read the size and the loop device take it
+// (LOOP_SET_CAPACITY) while ext4 stays mounted, and the new range is served. (Growing the file
+// system online is the CSI node's job and needs CAP_SYS_RESOURCE for ext4.)
+TEST_F(AttachIntegrationTest, RefreshServesTheGrownVolumeWhileMounted) {
+  auto mapped = attacher_->Map("grow", backend());
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ(mapped->size, uint64_t{64} << 20);
+  ASSERT_EQ(Shell("mkfs.ext4 -q -F " + mapped->device), 0);
+  Mount(mapped->device);
+  WriteFiles();
+  std::filesystem::resize_file(image_, 160 << 20);
+  auto refreshed = attacher_->Refresh("grow");
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  EXPECT_EQ(refreshed->device, mapped->device);
+  EXPECT_EQ(refreshed->size, uint64_t{160} << 20);
+  EXPECT_EQ(DeviceBytes(mapped->device), uint64_t{160} << 20);
+  // The grown range is served while the file system stays mounted: 1 MiB at 128 MiB reaches the
+  // image through FUSE and reads back through the device.
+  std::string pattern = RandomBytes(1 << 20, 9);
+  {
+    std::fstream device(mapped->device, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(device.good());
+    device.seekp(128 << 20);
+    device.write(pattern.data(), static_cast<std::streamsize>(pattern.size()));
+    device.flush();
+    ASSERT_TRUE(device.good());
+  }
+  ASSERT_EQ(Shell("blockdev --flushbufs " + mapped->device), 0);
+  std::ifstream image(image_, std::ios::binary);
+  image.seekg(128 << 20);
+  std::string stored(pattern.size(), '\0');
+  image.read(stored.data(), static_cast<std::streamsize>(stored.size()));
+  EXPECT_TRUE(stored == pattern) << "the write beyond the old end did not reach the image";
+  ExpectFiles();
+  Unmount();
+  ASSERT_TRUE(attacher_->Unmap("grow").ok());
+  EXPECT_EQ(attacher_->Refresh("grow").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(AttachIntegrationTest, KilledDaemonIsRecoveredByMap) {
   // Through the CLI binary, so the daemon must outlive the process that started it.
   std::string cli =
@@ -165,6 +211,7 @@ TEST_F(AttachIntegrationTest, KilledDaemonIsRecoveredByMap) {
   list = attacher_->ListMapped();
   ASSERT_EQ(list->size(), 1u);
   EXPECT_FALSE((*list)[0].alive);
+  EXPECT_EQ(attacher_->Refresh("vol2").status().code(), StatusCode::kUnavailable);
 
   auto recovered = attacher_->Map("vol2", backend());
   ASSERT_TRUE(recovered.ok()) << recovered.status();

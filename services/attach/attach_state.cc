@@ -32,9 +32,17 @@ std::string AttachPaths::Escape(const std::string& volume) {
 
 Status WriteAttachState(const std::string& path, const AttachState& state) {
   nlohmann::json json = {
-      {"volume", state.volume},         {"backend", state.backend},   {"pid", state.pid},
-      {"fuse_mount", state.fuse_mount}, {"file", state.file},         {"device", state.device},
-      {"direct_io", state.direct_io},   {"log_file", state.log_file},
+      {"volume", state.volume},
+      {"backend", state.backend},
+      {"pid", state.pid},
+      {"fuse_mount", state.fuse_mount},
+      {"file", state.file},
+      {"device", state.device},
+      {"direct_io", state.direct_io},
+      {"log_file", state.log_file},
+      {"size", state.size},
+      {"refreshes", state.refreshes},
+      {"refresh_error", state.refresh_error},
   };
   std::string tmp = path + ".tmp";
   {
@@ -65,6 +73,9 @@ Result<AttachState> ReadAttachState(const std::string& path) {
     state.device = json.at("device").get<std::string>();
     state.direct_io = json.at("direct_io").get<bool>();
     state.log_file = json.value("log_file", "");
+    state.size = json.value("size", uint64_t{0});
+    state.refreshes = json.value("refreshes", uint64_t{0});
+    state.refresh_error = json.value("refresh_error", "");
     return state;
   } catch (const std::exception& e) {
     return DataLossError("attach state " + path + " is unreadable: " + e.what());

@@ -26,6 +26,9 @@ struct AttachState {
   std::string device;      // "/dev/loop3"
   bool direct_io = false;  // whether the loop device does direct IO to the file
   std::string log_file;
+  uint64_t size = 0;          // the volume size the device serves, as of the last (re)fresh
+  uint64_t refreshes = 0;     // how many refresh requests (SIGUSR1) the daemon has handled
+  std::string refresh_error;  // the last refresh's failure; empty when it succeeded
 };
 
 // Paths of one volume's runtime files.

@@ -21,6 +21,7 @@ struct MappedVolume {
   bool alive = false;   // whether that daemon is running
   bool direct_io = false;
   std::string log_file;
+  uint64_t size = 0;  // bytes the device serves (0 when unknown)
 };
 
 class Attacher {
@@ -36,6 +37,11 @@ class Attacher {
   // Unmaps by device path ("/dev/loop3") or volume name. NOT_FOUND when nothing mapped matches;
   // FAILED_PRECONDITION when the device is in use (mounted).
   virtual Status Unmap(const std::string& device_or_volume) = 0;
+
+  // Makes a mapped volume's device serve the volume's current size (after the volume was grown)
+  // and returns the mapping with that size. NOT_FOUND when the volume is not mapped;
+  // UNAVAILABLE when its daemon is dead.
+  virtual Result<MappedVolume> Refresh(const std::string& volume) = 0;
 
   // Every mapped volume, including ones whose daemon has died (alive = false).
   virtual Result<std::vector<MappedVolume>> ListMapped() = 0;

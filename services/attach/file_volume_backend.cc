@@ -67,11 +67,20 @@ Result<std::unique_ptr<FileVolumeBackend>> FileVolumeBackend::Open(const std::st
 
 FileVolumeBackend::~FileVolumeBackend() { ::close(fd_); }
 
+Result<uint64_t> FileVolumeBackend::Refresh() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return InternalError("stat " + path_ + ": " + std::strerror(errno));
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size > size_.load()) size_.store(size);
+  return size_.load();
+}
+
 Status FileVolumeBackend::CheckRange(uint64_t offset, size_t length) const {
-  if (offset > size_ || length > size_ - offset) {
+  uint64_t size = size_.load();
+  if (offset > size || length > size - offset) {
     return OutOfRangeError("volume " + path_ + ": range [" + std::to_string(offset) + ", " +
                            std::to_string(offset + length) + ") is beyond the size " +
-                           std::to_string(size_));
+                           std::to_string(size));
   }
   return Status::Ok();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -15,7 +16,9 @@ class FileVolumeBackend : public VolumeBackend {
   static Result<std::unique_ptr<FileVolumeBackend>> Open(const std::string& path);
   ~FileVolumeBackend() override;
 
-  uint64_t Size() const override { return size_; }
+  uint64_t Size() const override { return size_.load(); }
+  // fstat of the file: a file grown by someone else is served at its new size.
+  Result<uint64_t> Refresh() override;
   Status Read(uint64_t offset, size_t length, char* out) override;
   Status Write(uint64_t offset, size_t length, const char* data) override;
   Status Flush() override;
@@ -28,7 +31,7 @@ class FileVolumeBackend : public VolumeBackend {
 
   const int fd_;
   const std::string path_;
-  const uint64_t size_;
+  std::atomic<uint64_t> size_;
 };
 
 }  // namespace curve::attach

@@ -73,6 +73,7 @@ MappedVolume ToMappedVolume(const AttachState& state) {
   mapped.alive = Healthy(state);
   mapped.direct_io = state.direct_io;
   mapped.log_file = state.log_file;
+  mapped.size = state.size;
   return mapped;
 }
 
@@ -236,6 +237,47 @@ Status FuseLoopAttacher::Unmap(const std::string& device_or_volume) {
   CURVE_RETURN_IF_ERROR(StopAndClean(*state).WithContext("unmap " + device_or_volume));
   log::Get("attach")->info("op=Unmap volume={} device={}", state->volume, state->device);
   return Status::Ok();
+}
+
+Result<MappedVolume> FuseLoopAttacher::Refresh(const std::string& volume) {
+  AttachPaths paths(options_.runtime_dir, volume);
+  CURVE_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(paths.lock_file()));
+  auto state = ReadAttachState(paths.state_file());
+  if (!state.ok()) {
+    if (state.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("refresh " + volume + ": the volume is not mapped");
+    }
+    return state.status();
+  }
+  if (!Healthy(*state)) {
+    return UnavailableError("refresh " + volume + ": the daemon (pid " +
+                            std::to_string(state->pid) + ") serving " + state->device +
+                            " is dead; map the volume again");
+  }
+  uint64_t before = state->refreshes;
+  if (::kill(state->pid, SIGUSR1) != 0) {
+    return InternalError("refresh " + volume + ": signal pid " + std::to_string(state->pid) + ": " +
+                         std::strerror(errno));
+  }
+  auto deadline = Clock::now() + options_.start_timeout;
+  while (Clock::now() < deadline) {
+    auto now = ReadAttachState(paths.state_file());
+    if (now.ok() && now->refreshes > before) {
+      if (!now->refresh_error.empty()) {
+        return InternalError("refresh " + volume + ": " + now->refresh_error + " (log " +
+                             now->log_file + ")");
+      }
+      log::Get("attach")->info("op=Refresh volume={} device={} size={}", volume, now->device,
+                               now->size);
+      return ToMappedVolume(*now);
+    }
+    if (!AttachDaemonAlive(state->pid)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return DeadlineExceededError("refresh " + volume + ": curve-attachd (pid " +
+                               std::to_string(state->pid) + ") did not report within " +
+                               std::to_string(options_.start_timeout.count()) + "ms (log " +
+                               paths.log_file() + ")");
 }
 
 Result<std::vector<MappedVolume>> FuseLoopAttacher::ListMapped() {

@@ -27,6 +27,9 @@ class FuseLoopAttacher : public Attacher {
 
   Result<MappedVolume> Map(const std::string& volume, const std::string& backend_spec) override;
   Status Unmap(const std::string& device_or_volume) override;
+  // Signals the daemon (SIGUSR1) and waits up to start_timeout for its record to show the
+  // refresh done.
+  Result<MappedVolume> Refresh(const std::string& volume) override;
   Result<std::vector<MappedVolume>> ListMapped() override;
 
  private:

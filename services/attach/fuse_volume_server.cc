@@ -222,6 +222,25 @@ void FuseVolumeServer::Stop() {
   session_ = nullptr;
 }
 
+Result<uint64_t> FuseVolumeServer::RefreshSize() {
+  if (session_ == nullptr) return FailedPreconditionError("fuse: the server is stopped");
+  CURVE_ASSIGN_OR_RETURN(uint64_t size, backend_->Refresh());
+  int rc = fuse_lowlevel_notify_inval_inode(session_, kFileIno, -1, 0);
+  if (rc != 0 && rc != -ENOENT) {  // ENOENT: the kernel has not looked the file up yet
+    return InternalError("fuse: invalidate the attributes of " + file_path() + ": " +
+                         std::strerror(-rc));
+  }
+  struct stat st {};
+  if (::stat(file_path().c_str(), &st) != 0) {
+    return InternalError("stat " + file_path() + ": " + std::strerror(errno));
+  }
+  if (static_cast<uint64_t>(st.st_size) != size) {
+    return InternalError("fuse: " + file_path() + " still has size " + std::to_string(st.st_size) +
+                         " after refreshing to " + std::to_string(size));
+  }
+  return size;
+}
+
 std::string FuseVolumeServer::file_path() const { return mountpoint_ + "/" + kFileName; }
 
 }  // namespace curve::attach

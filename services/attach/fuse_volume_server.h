@@ -39,6 +39,11 @@ class FuseVolumeServer {
   // Unmounts and waits for the serving threads.
   void Stop();
 
+  // Re-reads the backend's size (VolumeBackend::Refresh), drops the kernel's cached attributes
+  // of the file and stats it so the kernel knows the new size before this returns. Returns the
+  // size. Not thread-safe with Start/Stop.
+  Result<uint64_t> RefreshSize();
+
   // "<mountpoint>/volume".
   std::string file_path() const;
   VolumeBackend* backend() const { return backend_; }

@@ -1,6 +1,7 @@
 #include "services/attach/loop_device.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -131,6 +132,21 @@ Status DetachLoop(const std::string& device) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return Status::Ok();
+}
+
+Result<uint64_t> RefreshLoopCapacity(const std::string& device) {
+  int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno(errno, "open " + device);
+  uint64_t bytes = 0;
+  int rc = ::ioctl(fd, LOOP_SET_CAPACITY, 0);
+  int err = errno;
+  if (rc == 0) {
+    rc = ::ioctl(fd, BLKGETSIZE64, &bytes);
+    err = errno;
+  }
+  ::close(fd);
+  if (rc != 0) return Errno(err, "refresh capacity of " + device);
+  return bytes;
 }
 
 }  // namespace curve::attach

@@ -27,6 +27,10 @@ Status DetachLoop(const std::string& device);
 // The backing file of `device` as the kernel reports it; NOT_FOUND when the device is unbound.
 Result<std::string> LoopBackingFile(const std::string& device);
 
+// Makes `device` re-read its backing file's size (LOOP_SET_CAPACITY) and returns the device's
+// size in bytes afterwards.
+Result<uint64_t> RefreshLoopCapacity(const std::string& device);
+
 // Whether the device is open exclusively elsewhere (mounted, or held by another O_EXCL opener).
 bool LoopDeviceBusy(const std::string& device);
 

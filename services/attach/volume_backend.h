@@ -21,8 +21,13 @@ class VolumeBackend {
  public:
   virtual ~VolumeBackend() = default;
 
-  // The volume size in bytes; fixed while attached.
+  // The volume size in bytes; changes only through Refresh.
   virtual uint64_t Size() const = 0;
+
+  // Re-reads the size from where the volume lives (after it was grown) and returns it; Size()
+  // answers the new size afterwards. A volume never shrinks while attached. The default: the
+  // size is fixed.
+  virtual Result<uint64_t> Refresh() { return Size(); }
 
   // Reads exactly `length` bytes at `offset` into `out`.
   virtual Status Read(uint64_t offset, size_t length, char* out) = 0;

@@ -28,7 +28,8 @@ class CurveVolumeBackend final : public attach::VolumeBackend {
  public:
   static Result<std::unique_ptr<attach::VolumeBackend>> Open(const std::string& spec);
 
-  uint64_t Size() const override { return volume_->info().size; }
+  uint64_t Size() const override { return volume_->size(); }
+  Result<uint64_t> Refresh() override { return volume_->RefreshSize(); }
   Status Read(uint64_t offset, size_t length, char* out) override;
   Status Write(uint64_t offset, size_t length, const char* data) override;
   Status Flush() override { return volume_->Flush(); }

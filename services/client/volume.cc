@@ -75,6 +75,7 @@ class Volume::Impl {
     info_.user = user;
     info_.id = file.id();
     info_.size = file.size();
+    size_.store(file.size());
     info_.chunk_size = file.chunk_size();
     info_.segment_size = file.segment_size();
     info_.block_size = file.block_size() ? file.block_size() : 4096;
@@ -113,10 +114,11 @@ class Volume::Impl {
                                   std::to_string(length) + " bytes at " + std::to_string(offset) +
                                   " is not aligned to " + std::to_string(align) + " bytes");
     }
-    if (offset + length > info_.size || offset + length < offset) {
+    uint64_t size = size_.load();
+    if (offset + length > size || offset + length < offset) {
       return OutOfRangeError("volume " + info_.path + ": " + what + " of " +
                              std::to_string(length) + " bytes at " + std::to_string(offset) +
-                             " is beyond the volume size " + std::to_string(info_.size));
+                             " is beyond the volume size " + std::to_string(size));
     }
     return Status::Ok();
   }
@@ -152,6 +154,23 @@ class Volume::Impl {
   }
 
   const VolumeInfo& info() const { return info_; }
+
+  Result<uint64_t> RefreshSize() {
+    mds::StatFileRequest request;
+    request.set_user(info_.user);
+    request.set_path(info_.path);
+    mds::StatFileResponse response;
+    CURVE_RETURN_IF_ERROR(mds_->Call("StatFile", [&](const auto& channel, grpc::ClientContext& c) {
+      return mds::NamespaceService::NewStub(channel)->StatFile(&c, request, &response);
+    }));
+    uint64_t size = response.file().size();
+    uint64_t current = size_.load();
+    while (size > current && !size_.compare_exchange_weak(current, size)) {
+    }
+    return size_.load();
+  }
+
+  uint64_t size() const { return size_.load(); }
 
  private:
   // The segment holding `offset`; NOT_FOUND when never written and !allocate.
@@ -264,6 +283,7 @@ class Volume::Impl {
   std::unique_ptr<mds::MdsClient> mds_;
   ChunkRouter router_;
   VolumeInfo info_;
+  std::atomic<uint64_t> size_{0};
   std::string session_;
   std::chrono::milliseconds lease_{30000};
 
@@ -289,6 +309,10 @@ Volume::Volume(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Volume::~Volume() = default;
 
 const VolumeInfo& Volume::info() const { return impl_->info(); }
+
+uint64_t Volume::size() const { return impl_->size(); }
+
+Result<uint64_t> Volume::RefreshSize() { return impl_->RefreshSize(); }
 
 void Volume::AsyncRead(uint64_t offset, size_t length, char* out, IoCallback done) {
   impl_->Submit(false, offset, length, out, std::move(done));

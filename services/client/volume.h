@@ -60,7 +60,13 @@ class Volume {
                                               const std::string& path);
   ~Volume();  // Close
 
+  // The volume as opened; info().size stays the size at Open (see size()).
   const VolumeInfo& info() const;
+  // The size IO is checked against: the size at Open, raised by RefreshSize. Thread-safe.
+  uint64_t size() const;
+  // Re-reads the file's size from the MDS (StatFile) after it was extended; IO up to the new
+  // size is served afterwards. A volume never shrinks. Returns size(). Thread-safe.
+  Result<uint64_t> RefreshSize();
 
   Status Read(uint64_t offset, size_t length, char* out);
   Status Write(uint64_t offset, size_t length, const char* data);
