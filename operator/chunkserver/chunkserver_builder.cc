@@ -1,5 +1,7 @@
 #include "operator/chunkserver/chunkserver_builder.h"
 
+#include "operator/objects/daemon_flags.h"
+
 namespace curve::op {
 
 std::string ChunkserverName(const BuildContext& ctx, const ChunkserverPlacement& cs) {
@@ -28,22 +30,39 @@ if [ -f "$marker" ]; then
   echo "$DEVICE already formatted; nothing to do"
   exit 0
 fi
-curve-format --filePoolDir="$MOUNT_PATH/chunkfilepool" \
-  --filePoolMetaPath="$MOUNT_PATH/chunkfilepool.meta" --allocatePercent="$PERCENTAGE"
+)sh" + std::string(daemon::kCliBinary) +
+         " chunkserver format " + daemon::Flag(daemon::kFormatDataDir, "\"$MOUNT_PATH\"") + " " +
+         daemon::Flag(daemon::kFormatPercent, "\"$PERCENTAGE\"") + R"sh(
 date -u +%FT%TZ > "$marker"
 )sh";
+}
+
+// The chunkserver's argv: waits (in sh) for the prepare Job's marker, then execs the daemon
+// with exactly these arguments ("$0" "$@").
+std::vector<std::string> ChunkserverArgs(const ChunkserverPlacement& cs,
+                                         const std::string& disk_type) {
+  return {std::string(daemon::kChunkserverBinary),
+          daemon::Flag(daemon::kConfig, "/etc/curve/chunkserver.conf"),
+          daemon::Flag(daemon::kChunkserverDataDir, cs.mount_path),
+          daemon::Flag(daemon::kListen, cs.address + ":" + std::to_string(cs.port)),
+          daemon::Flag(daemon::kChunkserverDiskType, disk_type)};
 }
 
 std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
   std::vector<DesiredObject> out;
   const std::string config_name = ObjectName({ctx.name(), "chunkserver", "config"});
+  // Keys of ChunkServerOptions (daemon_flags.h); copysets per chunkserver are the MDS's.
   std::map<std::string, std::string> config = {
-      {"mds.listen.addr", ctx.MdsAddresses()},
-      {"copyset.count", std::to_string(ctx.spec.storage.copysets)}};
+      {std::string(daemon::kChunkserverMdsAddresses), ctx.MdsAddresses()}};
   out.push_back(
       ConfigMapObject(ctx, config_name, "chunkserver",
                       {{"chunkserver.conf", ConfigFile(config)}, {"prepare.sh", PrepareScript()}}));
+  std::map<std::string, std::string> poolset_types;
+  for (const auto& p : ctx.placement.poolsets) poolset_types[p.name] = p.type;
   for (const auto& cs : ctx.placement.chunkservers) {
+    // The MDS accepts a chunkserver whose diskType is its poolset's type.
+    std::string disk_type = poolset_types[cs.poolset];
+    if (disk_type.empty()) disk_type = cs.device_class.empty() ? "ssd" : cs.device_class;
     std::map<std::string, std::string> labels = {
         {kLabelNode, cs.node}, {kLabelDevice, cs.device}, {kLabelPoolset, cs.poolset}};
     Json env = Json::array({{{"name", "DEVICE"}, {"value", cs.device_path}},
@@ -75,14 +94,10 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
     // Chunkserver.
     Json container = {
         {"name", "chunkserver"},
-        {"command", Json::array({"/bin/sh", "-c"})},
-        {"args",
-         Json::array({"until [ -f \"$MOUNT_PATH/.curve-formatted\" ]; do sleep 2; done; exec "
-                      "curve-chunkserver --config=/etc/curve/chunkserver.conf "
-                      "--listen=" +
-                      cs.address + ":" + std::to_string(cs.port) +
-                      " --dataDir=\"$MOUNT_PATH\" --diskType=" +
-                      (cs.device_class.empty() ? std::string("ssd") : cs.device_class)})},
+        {"command", Json::array({"/bin/sh", "-c",
+                                 "until [ -f \"$MOUNT_PATH/.curve-formatted\" ]; do sleep 2; done; "
+                                 "exec \"$0\" \"$@\""})},
+        {"args", ChunkserverArgs(cs, disk_type)},
         {"env", env},
         {"ports", Json::array({{{"name", "rpc"}, {"containerPort", cs.port}}})},
         {"readinessProbe", {{"tcpSocket", {{"port", cs.port}}}, {"periodSeconds", 5}}},

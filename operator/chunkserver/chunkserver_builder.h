@@ -24,4 +24,9 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx);
 // The shell script of the prepare Jobs (exposed for tests).
 std::string PrepareScript();
 
+// The argv of one chunkserver ("curve-chunkserver", then exactly the flags of
+// daemon::Contracts()); `disk_type` is its poolset's type.
+std::vector<std::string> ChunkserverArgs(const ChunkserverPlacement& cs,
+                                         const std::string& disk_type);
+
 }  // namespace curve::op

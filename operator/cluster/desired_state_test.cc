@@ -94,7 +94,7 @@ TEST(DesiredStateTest, ThreeNodeCluster) {
     EXPECT_TRUE(objects.count("ConfigMap/c1-" + role + "-config"));
   }
   EXPECT_NE(objects["ConfigMap/c1-etcd-config"]["data"]["etcd.conf"].get<std::string>().find(
-                "initial-cluster=c1-etcd-a=http://10.0.0.1:2380,c1-etcd-b=http://10.0.0.2:2380,"
+                "initial-cluster: \"c1-etcd-a=http://10.0.0.1:2380,c1-etcd-b=http://10.0.0.2:2380,"
                 "c1-etcd-c=http://10.0.0.3:2380"),
             std::string::npos);
   // One prepare Job and one chunkserver per disk, pinned to the disk's node.

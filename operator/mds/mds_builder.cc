@@ -1,16 +1,17 @@
 #include "operator/mds/mds_builder.h"
 
+#include "operator/objects/daemon_flags.h"
+
 namespace curve::op {
 
 std::vector<DesiredObject> BuildMds(const BuildContext& ctx) {
   std::vector<DesiredObject> out;
   const auto nodes = ctx.ServiceNodes();
   const std::string config_name = ObjectName({ctx.name(), "mds", "config"});
+  // Keys of MdsOptions (daemon_flags.h); the ports are flags, per member.
   std::map<std::string, std::string> config = {
-      {"etcd.endpoints", ctx.EtcdEndpoints()},
-      {"listen.port", std::to_string(ctx.spec.mds_port)},
-      {"listen.dummyPort", std::to_string(ctx.spec.mds_dummy_port)},
-      {"topology.copysetsPerChunkserver", std::to_string(ctx.spec.storage.copysets)}};
+      {std::string(daemon::kMdsEtcdEndpoints), ctx.EtcdEndpoints()},
+      {std::string(daemon::kMdsCopysetsPerChunkserver), std::to_string(ctx.spec.storage.copysets)}};
   for (const auto& [k, v] : ctx.spec.mds_config) config[k] = v;
   out.push_back(ConfigMapObject(ctx, config_name, "mds", {{"mds.conf", ConfigFile(config)}}));
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -18,12 +19,13 @@ std::vector<DesiredObject> BuildMds(const BuildContext& ctx) {
     const std::string address = ctx.AddressOf(nodes[i]);
     Json container = {
         {"name", "mds"},
-        {"command", Json::array({"curve-mds"})},
-        {"args",
-         Json::array({"--config=/etc/curve/mds.conf",
-                      "--listen=" + address + ":" + std::to_string(ctx.spec.mds_port),
-                      "--metricsListen=" + address + ":" + std::to_string(ctx.spec.mds_dummy_port),
-                      "--etcd.endpoints=" + ctx.EtcdEndpoints()})},
+        {"command", Json::array({daemon::kMdsBinary})},
+        {"args", Json::array({daemon::Flag(daemon::kConfig, "/etc/curve/mds.conf"),
+                              daemon::Flag(daemon::kListen,
+                                           address + ":" + std::to_string(ctx.spec.mds_port)),
+                              daemon::Flag(daemon::kMdsMetricsListen,
+                                           address + ":" + std::to_string(ctx.spec.mds_dummy_port)),
+                              daemon::Flag(daemon::kMdsEtcdEndpoints, ctx.EtcdEndpoints())})},
         {"ports", Json::array({{{"name", "rpc"}, {"containerPort", ctx.spec.mds_port}},
                                {{"name", "dummy"}, {"containerPort", ctx.spec.mds_dummy_port}}})},
         {"readinessProbe", {{"tcpSocket", {{"port", ctx.spec.mds_port}}}, {"periodSeconds", 5}}},

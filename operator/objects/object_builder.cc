@@ -159,7 +159,8 @@ DesiredObject ServiceObject(const BuildContext& ctx, const std::string& componen
 
 std::string ConfigFile(const std::map<std::string, std::string>& entries) {
   std::string out;
-  for (const auto& [k, v] : entries) out += k + "=" + v + "\n";
+  // YAML: dotted keys at the top level, values as double-quoted (JSON-escaped) strings.
+  for (const auto& [k, v] : entries) out += k + ": " + Json(v).dump() + "\n";
   return out;
 }
 

@@ -93,7 +93,8 @@ DesiredObject DisruptionBudget(const BuildContext& ctx, const std::string& compo
 DesiredObject ServiceObject(const BuildContext& ctx, const std::string& component,
                             const std::vector<std::pair<std::string, int>>& ports, bool headless);
 
-// "key=value\n" lines, sorted, from a map (role config files).
+// A role config file from a map: YAML, one sorted `key: "value"` line per entry (dotted keys
+// stay flat; curve daemons read them as nested keys).
 std::string ConfigFile(const std::map<std::string, std::string>& entries);
 
 }  // namespace curve::op
