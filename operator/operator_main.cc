@@ -64,6 +64,60 @@ bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* 
   return true;
 }
 
+void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
+                   const ClusterReconciler::RegistrarFactory& registrar_factory,
+                   std::stop_token stop) {
+  auto logger = log::Get("operator");
+  k8s::InformerOptions informer_options;
+  informer_options.ns = options.watch_namespace;
+  k8s::Informer clusters(client, kCurveClusters, informer_options);
+  k8s::InformerOptions owned_options = informer_options;
+  owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;
+  k8s::Informer deployments(client, k8s::resources::kDeployments, owned_options);
+  k8s::Informer jobs(client, k8s::resources::kJobs, owned_options);
+  // Caches of the other kinds the reconcile applies, so unchanged objects are not re-applied.
+  k8s::Informer config_maps(client, k8s::resources::kConfigMaps, owned_options);
+  k8s::Informer services(client, k8s::resources::kServices, owned_options);
+  k8s::Informer budgets(client, k8s::resources::kPodDisruptionBudgets, owned_options);
+  k8s::Informer secrets(client, k8s::resources::kSecrets, owned_options);
+  std::vector<k8s::Informer*> informers = {&clusters, &deployments, &jobs,   &config_maps,
+                                           &services, &budgets,     &secrets};
+
+  ReconcilerOptions reconciler_options;
+  reconciler_options.mds_address_override = options.mds_address;
+  reconciler_options.resync = options.resync;
+  reconciler_options.lookup = [&](const k8s::Resource& resource, const std::string& ns,
+                                  const std::string& name) -> std::optional<k8s::Json> {
+    for (k8s::Informer* informer : informers) {
+      if (informer->resource() == resource && informer->HasSynced()) {
+        return informer->cache().Get(k8s::ObjectKey(ns, name));
+      }
+    }
+    auto got = client->Get(resource, ns, name);
+    if (got.ok()) return std::move(got).value();
+    return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
+  };
+  ClusterReconciler reconciler(client, reconciler_options, registrar_factory);
+
+  k8s::ControllerOptions controller_options;
+  controller_options.name = "curvecluster";
+  controller_options.workers = options.workers;
+  k8s::Controller controller(controller_options, [&](const std::string& key) {
+    auto result = reconciler.Reconcile(key);
+    if (!result.ok()) logger->warn("op=Reconcile key={} err={}", key, result.status().ToString());
+    return result;
+  });
+  controller.Watch(clusters);
+  controller.WatchOwned(deployments, kKind);
+  controller.WatchOwned(jobs, kKind);
+
+  for (k8s::Informer* informer : informers) informer->Start();
+  controller.Start();
+  while (!stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  controller.Stop();
+  for (k8s::Informer* informer : informers) informer->Stop();
+}
+
 int RunOperator(const OperatorOptions& options) {
   BlockTerminationSignals();
   auto logger = log::Get("operator");
@@ -79,56 +133,10 @@ int RunOperator(const OperatorOptions& options) {
     logger->critical("op=Start err={}", client.status().ToString());
     return 2;
   }
-  k8s::InformerOptions informer_options;
-  informer_options.ns = options.watch_namespace;
-  k8s::Informer clusters(client->get(), kCurveClusters, informer_options);
-  k8s::InformerOptions owned_options = informer_options;
-  owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;
-  k8s::Informer deployments(client->get(), k8s::resources::kDeployments, owned_options);
-  k8s::Informer jobs(client->get(), k8s::resources::kJobs, owned_options);
-  // Caches of the other kinds the reconcile applies, so unchanged objects are not re-applied.
-  k8s::Informer config_maps(client->get(), k8s::resources::kConfigMaps, owned_options);
-  k8s::Informer services(client->get(), k8s::resources::kServices, owned_options);
-  k8s::Informer budgets(client->get(), k8s::resources::kPodDisruptionBudgets, owned_options);
-  k8s::Informer secrets(client->get(), k8s::resources::kSecrets, owned_options);
-  std::vector<k8s::Informer*> informers = {&clusters, &deployments, &jobs,   &config_maps,
-                                           &services, &budgets,     &secrets};
-
-  ReconcilerOptions reconciler_options;
-  reconciler_options.mds_address_override = options.mds_address;
-  reconciler_options.resync = options.resync;
-  reconciler_options.lookup = [&](const k8s::Resource& resource, const std::string& ns,
-                                  const std::string& name) -> std::optional<k8s::Json> {
-    for (k8s::Informer* informer : informers) {
-      if (informer->resource() == resource && informer->HasSynced()) {
-        return informer->cache().Get(k8s::ObjectKey(ns, name));
-      }
-    }
-    auto got = (*client)->Get(resource, ns, name);
-    if (got.ok()) return std::move(got).value();
-    return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
-  };
-  ClusterReconciler reconciler(client->get(), reconciler_options, MakeGrpcTopologyRegistrar);
-
-  k8s::ControllerOptions controller_options;
-  controller_options.name = "curvecluster";
-  controller_options.workers = options.workers;
-  k8s::Controller controller(controller_options, [&](const std::string& key) {
-    auto result = reconciler.Reconcile(key);
-    if (!result.ok()) logger->warn("op=Reconcile key={} err={}", key, result.status().ToString());
-    return result;
-  });
-  controller.Watch(clusters);
-  controller.WatchOwned(deployments, kKind);
-  controller.WatchOwned(jobs, kKind);
-
   auto run = [&](std::stop_token stop) {
-    for (k8s::Informer* informer : informers) informer->Start();
-    controller.Start();
     logger->info("op=Lead identity={}", options.identity);
-    while (!stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    controller.Stop();
-    for (k8s::Informer* informer : informers) informer->Stop();
+    RunLeaderTerm(client->get(), options, MakeGrpcTopologyRegistrar, stop);
+    logger->info("op=StopLeading identity={}", options.identity);
   };
   std::unique_ptr<k8s::LeaderElector> elector;
   std::jthread direct;

@@ -1,7 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <stop_token>
 #include <string>
+
+#include "operator/cluster/cluster_reconciler.h"
+#include "operator/k8s/kube_client.h"
 
 namespace curve::op {
 
@@ -24,6 +28,14 @@ struct OperatorOptions {
 
 // Parses "--key=value" flags; INVALID_ARGUMENT-like message in *error on a bad flag.
 bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* options, std::string* error);
+
+// One leadership term: fresh informers (CurveClusters and the objects they own), a fresh
+// controller and reconciler over `client`, all stopped and destroyed when `stop` is requested.
+// Called once per term, so a replica that leads again starts from new lists and a new work
+// queue, never from the previous term's stale caches or shut-down queue. Blocks until `stop`.
+void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
+                   const ClusterReconciler::RegistrarFactory& registrar_factory,
+                   std::stop_token stop);
 
 // The composition root: client, informers (CurveClusters and the Deployments and Jobs they
 // own), the controller and Lease leader election (only the leader reconciles). Returns the
