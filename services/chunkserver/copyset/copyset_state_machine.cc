@@ -13,6 +13,19 @@ constexpr uint64_t kPieceBytes = 1 << 20;
 // Apply errors remembered for proposers; older ones (a follower's, never taken) are dropped.
 constexpr size_t kMaxRememberedFailures = 1024;
 
+// Refusals that depend only on the log and the chunk's replicated state (alignment, range,
+// an older sequence): every replica refuses the entry identically and nothing changes anywhere.
+bool IsDeterministicRefusal(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+    case StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool AllZero(const std::string& data) {
   return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
 }
@@ -113,11 +126,19 @@ void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
     status = DataLossError("malformed chunk op at index " + std::to_string(index));
   } else if (op.kind() == ChunkOp::WRITE) {
     status = store_->Write(op.chunk_id(), op.offset(), op.data(), op.sequence());
-    if (status.ok() || status.code() == StatusCode::kDataLoss) {
-      // A damaged file stays the copyset's chunk: reads answer DATA_LOSS, never zeros.
+    if (status.ok() || !IsDeterministicRefusal(status)) {
+      // A chunk this replica failed to store stays the copyset's chunk, marked damaged: reads
+      // here answer DATA_LOSS naming the cause, never zeros or stale data.
       std::lock_guard lock(mu_);
       chunks_.insert(op.chunk_id());
-      if (!status.ok()) damaged_[op.chunk_id()] = status;
+      if (!status.ok() && !damaged_.count(op.chunk_id())) {
+        damaged_[op.chunk_id()] =
+            status.code() == StatusCode::kDataLoss
+                ? status
+                : DataLossError("copyset " + name_ + ": this replica failed to apply the write " +
+                                "at index " + std::to_string(index) + " to chunk " +
+                                std::to_string(op.chunk_id()) + ": " + status.ToString());
+      }
     }
   } else if (op.kind() == ChunkOp::DELETE) {
     status = store_->Delete(op.chunk_id());

@@ -13,6 +13,17 @@
 // whose file is missing or corrupt is recorded in Problems() and reads of it answer DATA_LOSS;
 // it is never recreated as zeros.
 //
+// Apply failures. A write refused for a reason that depends only on the log and the replicated
+// chunk state (InvalidArgument, OutOfRange, FailedPrecondition) fails identically on every
+// replica and changes nothing. Any other failure (a full chunk file pool, an IO error, a damaged
+// file) is local to one replica: that replica keeps the chunk listed but marks it damaged, so
+// its reads answer DATA_LOSS naming the index and cause (also after a restart: the snapshot
+// lists the chunk, its file is missing or corrupt) and it never diverges silently; Problems()
+// reports it. The leader checks the pool before proposing a write that creates a chunk
+// (ChunkServiceImpl::WriteChunk), so a full pool normally fails the write with
+// RESOURCE_EXHAUSTED before anything is replicated; a leader whose own apply fails answers the
+// proposer with that error, so such a write is never acknowledged.
+//
 // Thread-safety: raft callbacks run on the group's driver thread; the query methods and the
 // snapshot streams may run on any thread.
 

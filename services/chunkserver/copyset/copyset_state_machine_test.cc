@@ -73,14 +73,20 @@ TEST_F(CopysetStateMachineTest, RefusedOpsAreReportedOnceToTheProposer) {
   sm_.Apply(2, CopysetStateMachine::EncodeWrite(7, 100, std::string(4096, 'x'), 0));
   EXPECT_EQ(sm_.TakeResult(2).code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(sm_.Has(7));
-  // A pool of 6 files runs out: RESOURCE_EXHAUSTED, and the copyset keeps what it had.
+  // A pool of 6 files runs out: RESOURCE_EXHAUSTED to the proposer, the copyset keeps what it
+  // had, and the chunk this replica could not store is damaged here, never silently absent.
   for (ChunkId id = 1; id <= 6; ++id) {
     sm_.Apply(10 + id, CopysetStateMachine::EncodeWrite(id, 0, std::string(4096, 'y'), 0));
     EXPECT_TRUE(sm_.TakeResult(10 + id).ok());
   }
   sm_.Apply(20, CopysetStateMachine::EncodeWrite(99, 0, std::string(4096, 'y'), 0));
   EXPECT_EQ(sm_.TakeResult(20).code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(sm_.chunk_count(), 6u);
+  for (ChunkId id = 1; id <= 6; ++id) EXPECT_TRUE(sm_.CheckHealthy(id).ok()) << id;
+  EXPECT_TRUE(sm_.Has(99));
+  Status damaged = sm_.CheckHealthy(99);
+  EXPECT_EQ(damaged.code(), StatusCode::kDataLoss);
+  EXPECT_NE(damaged.message().find("index 20"), std::string::npos) << damaged;
+  EXPECT_EQ(sm_.Problems().size(), 1u);
 }
 
 TEST_F(CopysetStateMachineTest, SnapshotListsChunksAndLoadDropsUnlisted) {

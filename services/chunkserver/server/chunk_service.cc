@@ -65,6 +65,13 @@ grpc::Status ChunkServiceImpl::WriteChunk(grpc::ServerContext*, const WriteChunk
     return ToGrpc(
         OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size())));
   }
+  // A chunk this write would create needs a pool file: refuse before replicating when none is
+  // left (apply still catches a race with concurrent creations).
+  if (!(*copyset)->state_machine->Has(id) && store_->pool()->free_count() == 0) {
+    return ToGrpc(ResourceExhaustedError(
+        "chunk file pool is exhausted: no file left to create chunk " + std::to_string(id) + " (" +
+        store_->ChunkPath(id) + ") of copyset " + (*copyset)->key.Name()));
+  }
   auto index = Propose(**copyset, CopysetStateMachine::EncodeWrite(
                                       id, request->offset(), request->data(), request->sequence()));
   if (!index.ok()) return ToGrpc(index.status());
