@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <set>
 
 #include "operator/integration/operator_kwok_env.h"
@@ -40,12 +41,20 @@ class OperatorKwokTest : public ::testing::Test {
     env_ = nullptr;
   }
   void SetUp() override {
+    start_ = std::chrono::steady_clock::now();
     if (skip_) GTEST_SKIP() << *skip_;
     ASSERT_NE(env_, nullptr);
     ASSERT_TRUE(env_->StartMds().ok());
   }
 
   k8s::KubeClient& client() { return env_->client(); }
+
+  // Prints the time since the case started, to see where a slow run spends it.
+  void Mark(const std::string& what) {
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
+    std::fprintf(stderr, "[ %6.1fs ] %s\n", elapsed.count(), what.c_str());
+  }
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 
   Json Cluster(const std::string& name) {
     auto got = client().Get(kClusters, "curve", name);
@@ -58,11 +67,53 @@ class OperatorKwokTest : public ::testing::Test {
     }
     return "";
   }
-  // Waits up to `timeout` for the condition `type` to be True.
+  // True when condition `type` is True and was computed for the current spec generation (a
+  // status from before the latest update does not count).
+  static bool ConditionHolds(const Json& cluster, const std::string& type) {
+    int64_t generation = cluster.value("metadata", Json::object()).value("generation", int64_t{0});
+    for (const auto& c :
+         cluster.value("status", Json::object()).value("conditions", Json::array())) {
+      if (c.value("type", "") == type) {
+        return c.value("status", "") == "True" &&
+               c.value("observedGeneration", int64_t{-1}) == generation;
+      }
+    }
+    return false;
+  }
+  // Waits up to `timeout` for the condition `type` to hold for the current generation.
   void WaitCondition(const std::string& name, const std::string& type, seconds timeout) {
-    bool ok = PollUntil([&] { return ConditionOf(Cluster(name), type) == "True"; }, timeout);
+    bool ok = PollUntil([&] { return ConditionHolds(Cluster(name), type); }, timeout);
     ASSERT_TRUE(ok) << name << " never " << type
                     << "; status: " << Cluster(name).value("status", Json::object()).dump();
+  }
+  // Like WaitCondition, and records each distinct set of conditions seen on the way as
+  // "Type=Status/reason" strings (observedGeneration and message are checked on every one).
+  std::vector<std::string> WaitConditionRecording(const std::string& name, const std::string& type,
+                                                  seconds timeout) {
+    std::vector<std::string> history;
+    bool ok = PollUntil(
+        [&] {
+          Json cluster = Cluster(name);
+          const Json status = cluster.value("status", Json::object());
+          std::string seen;
+          for (const auto& c : status.value("conditions", Json::array())) {
+            EXPECT_EQ(c.value("observedGeneration", int64_t{-1}),
+                      cluster["metadata"].value("generation", int64_t{0}))
+                << c.dump();
+            EXPECT_FALSE(c.value("reason", "").empty()) << c.dump();
+            EXPECT_FALSE(c.value("message", "").empty()) << c.dump();
+            seen += (seen.empty() ? "" : " ") + c.value("type", "") + "=" + c.value("status", "") +
+                    "/" + c.value("reason", "");
+          }
+          if (!seen.empty() && (history.empty() || history.back() != seen)) {
+            history.push_back(seen);
+          }
+          return ConditionHolds(cluster, type);
+        },
+        timeout);
+    EXPECT_TRUE(ok) << name << " never " << type
+                    << "; status: " << Cluster(name).value("status", Json::object()).dump();
+    return history;
   }
   std::vector<Json> Items(const k8s::Resource& resource, const std::string& selector) {
     k8s::ListOptions options;
@@ -139,10 +190,19 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
     ASSERT_OK(env_->AddNode("a" + n, "z" + n, "10.1.0." + n, {{"sdb"}}));
   }
   ASSERT_TRUE(env_->StartOperator("a").ok());
+  Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
   ASSERT_TRUE(
       client().Create(kClusters, "curve", NewCluster("three", {"a1", "a2", "a3"}, storage)).ok());
-  WaitCondition("three", "Ready", seconds(60));
+  // Conditions over time: Progressing (waiting for daemons) first, Ready last.
+  auto history = WaitConditionRecording("three", "Ready", seconds(60));
+  Mark("three Ready");
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history.front().find("Progressing=True/WaitingForDaemons Ready=False/NotReady"), 0u)
+      << ::testing::PrintToString(history);
+  EXPECT_EQ(history.back(),
+            "Progressing=False/Reconciled Ready=True/ClusterReady Degraded=False/AsExpected")
+      << ::testing::PrintToString(history);
   Json cluster = Cluster("three");
   EXPECT_EQ(cluster["status"]["phase"], "Ready");
   EXPECT_EQ(ConditionOf(cluster, "Progressing"), "False");
@@ -171,6 +231,7 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
   ASSERT_TRUE(client().Update(kClusters, "curve", cluster).ok());
   ASSERT_TRUE(PollUntil([&] { return ChunkserverPlacement("three").size() == 4; }, seconds(60)));
   WaitCondition("three", "Ready", seconds(60));
+  Mark("three Ready");
   auto after = Versions("three");
   for (const auto& [key, version] : before) EXPECT_EQ(after[key], version) << key;
   topology = env_->Topology();
@@ -179,6 +240,7 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
 
   // Steady state: several resyncs (every 2 s) make no writes at all.
   ASSERT_TRUE(WaitQuiet("a", seconds(5), seconds(40)));
+  Mark("quiet");
   size_t writes = env_->OperatorWrites("a").size();
   std::this_thread::sleep_for(seconds(6));
   auto all = env_->OperatorWrites("a");
@@ -189,6 +251,7 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
 
   // Deleted without the cleanup confirmation: the finalizer goes, no cleanup Job runs.
   ASSERT_TRUE(client().Delete(kClusters, "curve", "three").ok());
+  Mark("delete requested");
   ASSERT_TRUE(PollUntil(
       [&] {
         return client().Get(kClusters, "curve", "three").status().code() == StatusCode::kNotFound;
@@ -198,7 +261,7 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
   env_->StopOperator("a", SIGTERM);
 }
 
-// Written, not yet passing on a real control plane (see operator/README.md).
+// Not yet green on a real control plane (see operator/README.md, "Integration status").
 TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsCleanupJobs) {
   const char* zones[] = {"z1", "z1", "z2", "z2", "z3", "z3"};
   std::vector<std::string> nodes;
@@ -209,6 +272,7 @@ TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsClea
     ASSERT_OK(env_->AddNode(n, zones[i - 1], "10.2.0." + std::to_string(i), {{"sdb", hdd}}));
   }
   ASSERT_TRUE(env_->StartOperator("b").ok());
+  Mark("nodes added, operator started");
   Json storage = {{"useAllDevices", true},
                   {"deviceFilter", "^sd"},
                   {"poolsets", Json::array({{{"name", "fast"}, {"type", "ssd"}},
@@ -217,6 +281,7 @@ TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsClea
   cr["spec"]["cleanupPolicy"] = {{"confirmation", "yes-really-destroy-data"}};
   ASSERT_TRUE(client().Create(kClusters, "curve", cr).ok());
   WaitCondition("mixed", "Ready", seconds(60));
+  Mark("mixed Ready");
   EXPECT_EQ(ChunkserverPlacement("mixed"), (std::map<std::string, std::string>{{"m1", "fast"},
                                                                                {"m2", "bulk"},
                                                                                {"m3", "fast"},
@@ -236,6 +301,7 @@ TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsClea
 
   // Confirmed delete: cleanup Jobs run (kwok completes their pods), then the finalizer goes.
   ASSERT_TRUE(client().Delete(kClusters, "curve", "mixed").ok());
+  Mark("delete requested");
   ASSERT_TRUE(PollUntil(
       [&] { return !Items(k8s::resources::kJobs, Of("mixed", "cleanup")).empty(); }, seconds(30)));
   ASSERT_TRUE(PollUntil(
@@ -247,25 +313,27 @@ TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsClea
   env_->StopOperator("b", SIGTERM);
 }
 
-// Written, not yet passing on a real control plane (see operator/README.md).
-TEST_F(OperatorKwokTest, DISABLED_TooFewDomainsIsDegradedNamingThePoolset) {
+TEST_F(OperatorKwokTest, TooFewDomainsIsDegradedNamingThePoolset) {
   ASSERT_OK(env_->AddNode("d1", "y1", "10.3.0.1", {{"sdb"}}));
   ASSERT_OK(env_->AddNode("d2", "y1", "10.3.0.2", {{"sdb"}}));
   ASSERT_OK(env_->AddNode("d3", "y2", "10.3.0.3", {{"sdb"}}));
   ASSERT_TRUE(env_->StartOperator("c").ok());
+  Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
   ASSERT_TRUE(
       client().Create(kClusters, "curve", NewCluster("thin", {"d1", "d2", "d3"}, storage)).ok());
   WaitCondition("thin", "Degraded", seconds(60));
+  Mark("thin Degraded");
   Json cluster = Cluster("thin");
   EXPECT_EQ(cluster["status"]["phase"], "Degraded");
   EXPECT_NE(cluster["status"].value("message", "").find("poolset default"), std::string::npos)
       << cluster["status"].dump();
   ASSERT_TRUE(client().Delete(kClusters, "curve", "thin").ok());
+  Mark("delete requested");
   env_->StopOperator("c", SIGTERM);
 }
 
-// Written, not yet passing on a real control plane (see operator/README.md).
+// Not yet green on a real control plane (see operator/README.md, "Integration status").
 TEST_F(OperatorKwokTest, DISABLED_TwoReplicasOnlyTheLeaderWritesAndAKilledLeaderIsReplaced) {
   for (int i = 1; i <= 3; ++i) {
     std::string n = std::to_string(i);
@@ -273,6 +341,7 @@ TEST_F(OperatorKwokTest, DISABLED_TwoReplicasOnlyTheLeaderWritesAndAKilledLeader
   }
   ASSERT_TRUE(env_->StartOperator("p").ok());
   ASSERT_TRUE(env_->StartOperator("q").ok());
+  Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
   ASSERT_TRUE(
       client().Create(kClusters, "curve", NewCluster("pair", {"r1", "r2", "r3"}, storage)).ok());
@@ -289,6 +358,7 @@ TEST_F(OperatorKwokTest, DISABLED_TwoReplicasOnlyTheLeaderWritesAndAKilledLeader
   env_->StopOperator(leader, SIGKILL);
   // The follower takes the Lease over and converges.
   WaitCondition("pair", "Ready", seconds(60));
+  Mark("pair Ready");
   EXPECT_FALSE(env_->OperatorWrites(follower).empty());
   EXPECT_EQ(Items(k8s::resources::kDeployments, "app.kubernetes.io/instance=pair").size(), 9u);
   EXPECT_EQ(ChunkserverPlacement("pair").size(), 3u);
@@ -296,6 +366,7 @@ TEST_F(OperatorKwokTest, DISABLED_TwoReplicasOnlyTheLeaderWritesAndAKilledLeader
   // A restarted replica follows: only the current leader writes from now on.
   ASSERT_TRUE(env_->StartOperator(leader + "2").ok());
   ASSERT_TRUE(WaitQuiet(follower, seconds(3), seconds(30)));
+  Mark("quiet");
   std::this_thread::sleep_for(seconds(4));
   EXPECT_TRUE(env_->OperatorWrites(leader + "2").empty());
   env_->StopOperator(leader + "2", SIGTERM);
