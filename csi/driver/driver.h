@@ -9,7 +9,9 @@
 namespace curve::csi {
 
 // The composition root of curve-csi: builds the backend, attacher, mounter and the CSI servers
-// for the mode, restores staged volumes (node), and serves on the unix socket.
+// for the mode, restores staged volumes (node), and serves on the unix socket; in node mode
+// optionally the kubelet plugin-registration socket, and the /healthz liveness endpoint. The
+// destructor removes the registration socket so the kubelet unregisters the plugin.
 class Driver {
  public:
   // Removes a stale socket file, then listens. Fails naming the cause.
@@ -18,6 +20,9 @@ class Driver {
 
   // Waits for SIGTERM/SIGINT (blocked by main), then stops gracefully.
   void RunUntilSignal();
+
+  // The port of the /healthz endpoint (healthzListen), 0 when it is off.
+  int healthz_port() const;
 
  private:
   struct Parts;

@@ -13,8 +13,13 @@ Status DriverOptions::Load(config::ConfigSource& source) {
   CURVE_RETURN_IF_ERROR(source.Read("volumeDir", &volume_dir));
   CURVE_RETURN_IF_ERROR(source.Read("stateDir", &state_dir));
   CURVE_RETURN_IF_ERROR(source.Read("attacher", &attacher));
+  CURVE_RETURN_IF_ERROR(source.Read("attachDir", &attach_dir));
+  CURVE_RETURN_IF_ERROR(source.Read("attachdPath", &attachd_path));
   CURVE_RETURN_IF_ERROR(source.Read("loopDir", &loop_dir));
   CURVE_RETURN_IF_ERROR(source.Read("zone", &zone));
+  CURVE_RETURN_IF_ERROR(source.Read("registrationSocket", &registration_socket));
+  CURVE_RETURN_IF_ERROR(source.Read("kubeletRegistrationPath", &kubelet_registration_path));
+  CURVE_RETURN_IF_ERROR(source.Read("healthzListen", &healthz_listen));
   CURVE_RETURN_IF_ERROR(source.Read("defaultFsType", &default_fs_type));
   if (default_fs_type != "ext4" && default_fs_type != "xfs") {
     return source.Invalid("defaultFsType", "ext4 or xfs");
@@ -34,9 +39,19 @@ Status DriverOptions::Load(config::ConfigSource& source) {
         "mds in the config file");
   }
   if (node && node_id.empty()) return InvalidArgumentError("node mode needs --nodeid");
-  if (node && attacher != "loop") {
-    return InvalidArgumentError("attacher '" + attacher +
-                                "' is not available: expected loop (curve map is not built yet)");
+  if (node && attacher != "curve" && attacher != "loopfile") {
+    return source.Invalid("attacher", "curve or loopfile");
+  }
+  if (node && attacher == "curve" && mds.empty()) {
+    return InvalidArgumentError(
+        "node mode with attacher curve needs MDS addresses (the attach daemons open volumes "
+        "through them): --mds=host:port,... or mds in the config file");
+  }
+  if (!registration_socket.empty() && !node) {
+    return InvalidArgumentError("registrationSocket is for the node plugin (mode node or all)");
+  }
+  if (!registration_socket.empty() && registration_socket[0] != '/') {
+    return source.Invalid("registrationSocket", "an absolute path of a unix socket");
   }
   if (min_volume_size > max_volume_size) {
     return InvalidArgumentError("minVolumeSize is above maxVolumeSize");

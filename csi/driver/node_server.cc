@@ -197,10 +197,12 @@ Status NodeServer::DoStats(const v1::NodeGetVolumeStatsRequest& request,
   auto* condition = response->mutable_volume_condition();
   bool mounted = mounter_.FindMount(path).ok();
   bool device_ok = Exists(staged.device);
-  condition->set_abnormal(!mounted || !device_ok);
-  condition->set_message(!device_ok ? "device " + staged.device + " is gone"
-                         : !mounted ? path + " is not mounted"
-                                    : "volume is attached and mounted");
+  Status attached = attacher_.Check(request.volume_id());
+  condition->set_abnormal(!mounted || !device_ok || !attached.ok());
+  condition->set_message(!device_ok       ? "device " + staged.device + " is gone"
+                         : !attached.ok() ? attached.message()
+                         : !mounted       ? path + " is not mounted"
+                                          : "volume is attached and mounted");
   if (S_ISBLK(st.st_mode) || staged.block) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     uint64_t bytes = 0;

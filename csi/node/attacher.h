@@ -16,10 +16,11 @@ struct AttachRequest {
   int64_t size_bytes = 0;  // the size known at creation; a hint for test backends
 };
 
-// Makes CurveBS volumes appear as local block devices. The production implementation runs
-// `curve map` (a detached FUSE daemon + loop device that outlives the node plugin); the
-// LoopFileAttacher is a test/dev stand-in. Implementations are thread-safe and idempotent per
-// volume: attaching an attached volume returns its device, detaching a detached one is OK.
+// Makes CurveBS volumes appear as local block devices. The production implementation is the
+// CurveAttacher (a detached curve-attachd per volume: FUSE file + loop device, outliving the node
+// plugin); the LoopFileAttacher is a test/dev stand-in. Implementations are thread-safe and
+// idempotent per volume: attaching an attached volume returns its device, detaching a detached one
+// is OK.
 class Attacher {
  public:
   virtual ~Attacher() = default;
@@ -33,6 +34,10 @@ class Attacher {
   // Makes the device reflect the volume's current size (after a controller expansion);
   // `size_bytes` is the size the CO asked for (a hint). Returns the device's size.
   virtual Result<int64_t> Refresh(const std::string& volume_id, int64_t size_bytes) = 0;
+  // OK when the volume is attached and its device works (for the volume condition of
+  // NodeGetVolumeStats); otherwise a status whose message says what is wrong (NOT_FOUND: not
+  // attached; UNAVAILABLE: attached but broken, e.g. its daemon died).
+  virtual Status Check(const std::string& volume_id) = 0;
 };
 
 }  // namespace curve::csi

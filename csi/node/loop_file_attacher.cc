@@ -125,4 +125,11 @@ Result<int64_t> LoopFileAttacher::Refresh(const std::string& volume_id, int64_t 
   return DeviceSize(device);
 }
 
+Status LoopFileAttacher::Check(const std::string& volume_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CURVE_ASSIGN_OR_RETURN(std::string device, FindLoop(FileOf(volume_id)));
+  if (device.empty()) return NotFoundError("volume " + volume_id + " is not attached");
+  return Status::Ok();
+}
+
 }  // namespace curve::csi

@@ -21,6 +21,7 @@ class LoopFileAttacher : public Attacher {
   Status Detach(const std::string& volume_id) override;
   Result<std::map<std::string, std::string>> ListAttached() override;
   Result<int64_t> Refresh(const std::string& volume_id, int64_t size_bytes) override;
+  Status Check(const std::string& volume_id) override;
 
   // The backing file of a volume.
   std::string FileOf(const std::string& volume_id) const;

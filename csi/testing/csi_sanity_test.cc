@@ -1,10 +1,14 @@
-// Conformance and restart tests of curve-csi --mode=all on a real etcd and curve-mds, with the
-// LoopFileAttacher (real loop devices, mkfs and mounts; needs root). csi-sanity comes from
+// Conformance and restart tests of curve-csi --mode=all on the real data path: a LocalCluster
+// (etcd, 3 MDS, 3 chunkservers in 3 zones) and --attacher=curve (curve-attachd per volume: FUSE
+// file + loop device over libcurve), with real mkfs and mounts; needs root, /dev/fuse and loop
+// devices. (A *Loopfile case would use the test-only LoopFileAttacher on a lone curve-mds; its
+// csi-sanity counts were identical, so none is registered.) csi-sanity comes from
 // scripts/go-tools.sh (built into a cache outside the clone).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -13,6 +17,7 @@
 #include "csi/testing/csi_cluster.h"
 #include "csi/util/exec.h"
 #include "proto/csi/csi.grpc.pb.h"
+#include "services/attach/attach_state.h"
 
 namespace curve::csi::testing {
 namespace {
@@ -46,18 +51,32 @@ struct SanityCounts {
   std::string failures;  // "[FAIL]" lines
 };
 
+// The fixture's cluster uses the attacher named by the test's name: "...Loopfile" cases the
+// LoopFileAttacher, every other case the CurveAttacher.
 class CsiSanityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root for loop devices and mounts";
+    if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) != 0) {
+      GTEST_SKIP() << "needs root, /dev/fuse and loop devices";
+    }
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    bool loopfile = name.size() > 8 && name.substr(name.size() - 8) == "Loopfile";
+    CsiClusterOptions options;
     const char* mds_bin = getenv("CURVE_MDS_BIN");
+    options.mds_bin = mds_bin != nullptr ? mds_bin : CURVE_MDS_BIN;
+    options.csi_bin = CURVE_CSI_BIN;
+    options.attacher = loopfile ? "loopfile" : "curve";
     // Online ext4 growth needs CAP_SYS_RESOURCE, which some sandboxes drop; xfs grows without.
-    std::vector<std::string> args;
-    if (!HasCapSysResource()) args.push_back("--defaultFsType=xfs");
-    auto cluster =
-        CsiCluster::Start(mds_bin != nullptr ? mds_bin : CURVE_MDS_BIN, CURVE_CSI_BIN, args);
+    if (!HasCapSysResource()) options.csi_args.push_back("--defaultFsType=xfs");
+    auto started = std::chrono::steady_clock::now();
+    auto cluster = CsiCluster::Start(options);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(cluster).value();
+    std::cout << "cluster (" << options.attacher << ") up in "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count()
+              << " ms\n";
   }
   void TearDown() override {
     if (cluster_) {
@@ -72,7 +91,7 @@ class CsiSanityTest : public ::testing::Test {
     EXPECT_FALSE(bin.empty()) << "scripts/go-tools.sh csi-sanity failed";
     if (bin.empty()) return counts;
     std::string params = cluster_->dir() + "/params.yaml";
-    std::ofstream(params) << "user: sanity\npoolset: default\n";
+    std::ofstream(params) << "user: sanity\npoolset: " << cluster_->poolset() << "\n";
     std::string log = cluster_->dir() + "/sanity-" + access_type + ".log";
     auto process = Subprocess::Start(
         {bin, "-csi.endpoint=" + cluster_->endpoint(),
@@ -168,6 +187,54 @@ bool IsMounted(const std::string& path) {
   return mounter.FindMount(path).ok();
 }
 
+// NodeGetVolumeStats' volume condition: its message, prefixed "ABNORMAL: " when abnormal, or
+// "error: ..." when the call fails.
+std::string StatsCondition(Client& client, const std::string& id, const std::string& path) {
+  v1::NodeGetVolumeStatsRequest request;
+  request.set_volume_id(id);
+  request.set_volume_path(path);
+  v1::NodeGetVolumeStatsResponse response;
+  auto status = client.Call(client.node_, &v1::Node::Stub::NodeGetVolumeStats, request, &response);
+  if (!status.ok()) return "error: " + status.error_message();
+  const auto& condition = response.volume_condition();
+  return (condition.abnormal() ? "ABNORMAL: " : "") + condition.message();
+}
+
+// Creates, stages and publishes a volume with `capability` under <dir>/<name>/{staging,target}.
+// Returns the volume id, or "" after recording a failure.
+std::string CreateStagePublish(Client& client, const CsiCluster& cluster, const std::string& name,
+                               const v1::VolumeCapability& capability) {
+  const std::string& dir = cluster.dir();
+  v1::CreateVolumeRequest create;
+  create.set_name(name);
+  (*create.mutable_parameters())["poolset"] = cluster.poolset();
+  *create.add_volume_capabilities() = capability;
+  v1::CreateVolumeResponse created;
+  auto status =
+      client.Call(client.controller_, &v1::Controller::Stub::CreateVolume, create, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  if (!status.ok()) return "";
+  std::filesystem::create_directories(dir + "/" + name + "/staging");
+  v1::NodeStageVolumeRequest stage;
+  stage.set_volume_id(created.volume().volume_id());
+  stage.set_staging_target_path(dir + "/" + name + "/staging");
+  *stage.mutable_volume_capability() = capability;
+  *stage.mutable_volume_context() = created.volume().volume_context();
+  v1::NodeStageVolumeResponse staged;
+  status = client.Call(client.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  if (!status.ok()) return "";
+  v1::NodePublishVolumeRequest publish;
+  publish.set_volume_id(created.volume().volume_id());
+  publish.set_staging_target_path(dir + "/" + name + "/staging");
+  publish.set_target_path(dir + "/" + name + "/target");
+  *publish.mutable_volume_capability() = capability;
+  v1::NodePublishVolumeResponse published;
+  status = client.Call(client.node_, &v1::Node::Stub::NodePublishVolume, publish, &published);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return status.ok() ? created.volume().volume_id() : "";
+}
+
 TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   Client client(cluster_->endpoint());
   v1::VolumeCapability capability;
@@ -176,6 +243,7 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
 
   v1::CreateVolumeRequest create;
   create.set_name("restart-vol");
+  (*create.mutable_parameters())["poolset"] = cluster_->poolset();
   *create.add_volume_capabilities() = capability;
   v1::CreateVolumeResponse created;
   auto status =
@@ -205,8 +273,12 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   std::ofstream(target + "/before") << "written before the restart";
 
+  auto daemons = attach::ListAttachStates(cluster_->attach_dir());
+  ASSERT_EQ(daemons.size(), 1u);
+  const attach::AttachState daemon = daemons[0];
   cluster_->KillCsi();
-  // With the plugin dead, the mount still serves reads and writes.
+  // With the plugin dead, its attach daemon serves on and the mount keeps reads and writes.
+  EXPECT_TRUE(attach::AttachDaemonAlive(daemon.pid));
   EXPECT_EQ(ReadFile(target + "/before"), "written before the restart");
   {
     std::ofstream during(target + "/during");
@@ -218,6 +290,12 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   ASSERT_TRUE(cluster_->StartCsi().ok());
   Client again(cluster_->endpoint());
   EXPECT_TRUE(IsMounted(staging));
+  // The restarted plugin adopted the running daemon instead of mapping the volume again.
+  daemons = attach::ListAttachStates(cluster_->attach_dir());
+  ASSERT_EQ(daemons.size(), 1u);
+  EXPECT_EQ(daemons[0].pid, daemon.pid);
+  EXPECT_EQ(daemons[0].device, daemon.device);
+  EXPECT_EQ(StatsCondition(again, id, target), "volume is attached and mounted");
   EXPECT_EQ(ReadFile(target + "/before"), "written before the restart");
 
   v1::NodeUnpublishVolumeRequest unpublish;
@@ -237,6 +315,8 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_FALSE(IsMounted(staging));
   EXPECT_TRUE(LoopDevicesUnder(cluster_->dir()).empty());
+  EXPECT_TRUE(attach::ListAttachStates(cluster_->attach_dir()).empty());
+  EXPECT_FALSE(attach::AttachDaemonAlive(daemon.pid));
   status = again.Call(again.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(ReadFile(staging + "/during"), "written while the plugin was down");
@@ -258,6 +338,45 @@ TEST_F(CsiSanityTest, NodePluginRestartKeepsPublishedVolumeServing) {
   v1::DeleteVolumeResponse removed;
   status = third.Call(third.controller_, &v1::Controller::Stub::DeleteVolume, remove, &removed);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// Liveness: a published block volume whose attach daemon dies is reported abnormal, naming the
+// dead daemon; unpublish and unstage still clean it up.
+TEST_F(CsiSanityTest, DeadAttachDaemonShowsInVolumeCondition) {
+  Client client(cluster_->endpoint());
+  v1::VolumeCapability capability;
+  capability.mutable_block();
+  capability.mutable_access_mode()->set_mode(v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER);
+  std::string id = CreateStagePublish(client, *cluster_, "liveness", capability);
+  ASSERT_FALSE(id.empty());
+  std::string target = cluster_->dir() + "/liveness/target";
+  EXPECT_EQ(StatsCondition(client, id, target), "volume is attached and mounted");
+
+  auto daemons = attach::ListAttachStates(cluster_->attach_dir());
+  ASSERT_EQ(daemons.size(), 1u);
+  ASSERT_EQ(kill(daemons[0].pid, SIGKILL), 0);
+  ASSERT_TRUE(curve::testing::PollUntil([&] { return !attach::AttachDaemonAlive(daemons[0].pid); },
+                                        std::chrono::seconds(10)));
+  std::string condition = StatsCondition(client, id, target);
+  EXPECT_EQ(condition.rfind("ABNORMAL: attach daemon (pid " + std::to_string(daemons[0].pid), 0),
+            0u)
+      << condition;
+
+  v1::NodeUnpublishVolumeRequest unpublish;
+  unpublish.set_volume_id(id);
+  unpublish.set_target_path(target);
+  v1::NodeUnpublishVolumeResponse unpublished;
+  auto status =
+      client.Call(client.node_, &v1::Node::Stub::NodeUnpublishVolume, unpublish, &unpublished);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::NodeUnstageVolumeRequest unstage;
+  unstage.set_volume_id(id);
+  unstage.set_staging_target_path(cluster_->dir() + "/liveness/staging");
+  v1::NodeUnstageVolumeResponse unstaged;
+  status = client.Call(client.node_, &v1::Node::Stub::NodeUnstageVolume, unstage, &unstaged);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(attach::ListAttachStates(cluster_->attach_dir()).empty());
+  EXPECT_TRUE(LoopDevicesUnder(cluster_->dir()).empty());
 }
 
 // A controller whose MDS is down says so, naming the address, in Probe and in CreateVolume.

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "csi/node/attacher.h"
@@ -38,9 +39,16 @@ class FakeAttacher : public Attacher {
     sizes[volume_id] = std::max(sizes[volume_id], size_bytes);
     return sizes[volume_id];
   }
+  Status Check(const std::string& volume_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken.count(volume_id)) return UnavailableError("device of " + volume_id + " is broken");
+    if (!attached.count(volume_id)) return NotFoundError(volume_id + " is not attached");
+    return Status::Ok();
+  }
 
   std::map<std::string, std::string> attached;
   std::map<std::string, int64_t> sizes;
+  std::set<std::string> broken;  // volumes whose Check reports UNAVAILABLE
   int attach_calls = 0;
 
  private:
