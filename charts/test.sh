@@ -62,13 +62,23 @@ csi=$(render "$ROOT/charts/curve-csi" -n curve-system --set mds=10.0.0.1:6700 \
 expect "csi" "$csi" "kind: CSIDriver" "name: curve.csi.netease.com" "attachRequired: false" \
   "kind: Deployment" "name: csi-provisioner" "image: curve.local/csi-provisioner:v5.3.0" \
   "name: csi-resizer" "image: curve.local/csi-resizer:v1.14.0" "kind: DaemonSet" \
-  "name: node-driver-registrar" "livenessProbe:" "mountPropagation: Bidirectional" \
+  "livenessProbe:" "mountPropagation: Bidirectional" "- --attacher=curve" \
+  "- --registrationSocket=/registration/curve.csi.netease.com-reg.sock" \
+  "- --kubeletRegistrationPath=/var/lib/kubelet/plugins/curve.csi.netease.com/csi.sock" \
+  "- --healthzListen=127.0.0.1:9809" "path: /healthz" "port: 9809" \
+  "path: /var/lib/kubelet/plugins_registry" "path: /run/curve/attach" \
   "- --mode=controller" "- --mode=node" "- --mds=10.0.0.1:6700" "image: curve.local/curve-csi:0.1.0" \
-  "--kubelet-registration-path=/var/lib/kubelet/plugins/curve.csi.netease.com/csi.sock" \
   "name: curve-ssd" 'poolset: "ssd"' 'csi.storage.k8s.io/fstype: "xfs"' "name: curve-hdd" \
   'poolset: "hdd"' 'storageclass.kubernetes.io/is-default-class: "true"' \
   "allowVolumeExpansion: true"
 [[ $(grep -c '^kind: StorageClass$' <<<"$csi") == 2 ]] || fail "csi: want one StorageClass per poolset"
+grep -qF "node-driver-registrar" <<<"$csi" && fail "csi: node-driver-registrar rendered by default"
+registrar=$(render "$ROOT/charts/curve-csi" -n curve-system --set mds=a:1 \
+  --set sidecars.nodeDriverRegistrar.enabled=true)
+expect "csi (node-driver-registrar)" "$registrar" "name: node-driver-registrar" \
+  "--kubelet-registration-path=/var/lib/kubelet/plugins/curve.csi.netease.com/csi.sock"
+grep -qF -- "--registrationSocket" <<<"$registrar" &&
+  fail "csi (node-driver-registrar): curve-csi must not register itself too"
 refused "csi: no mds" "mds (the CurveCluster" "$ROOT/charts/curve-csi"
 refused "csi: StorageClass without poolset" "poolset is required" "$ROOT/charts/curve-csi" \
   --set mds=a:1 --set 'storageClasses[0].name=x'
