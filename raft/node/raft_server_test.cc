@@ -44,7 +44,7 @@ class ClusterTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:" + std::to_string(m.port);
     options.data_dir = m.dir;
     options.sync = false;
-    options.tick_interval = milliseconds(20);
+    options.tick_interval = milliseconds(50);
     options.driver_threads = driver_threads_;
     for (auto& [peer, other] : members_) {
       if (other.port != 0) options.peers[peer] = Address(peer);
@@ -178,17 +178,19 @@ TEST_F(ClusterTest, LeaseReadsAndFollowerStatus) {
     ASSERT_TRUE(read.ok()) << read.status();
     EXPECT_GE(*read, *written);
   }
-  NodeId follower = leader == 1 ? 2 : 1;
+  // A follower knows the leader and its address (polled: a slow machine may re-elect).
+  NodeId follower = kNoNode;
+  Result<GroupStatus> status = UnavailableError("not polled");
   ASSERT_TRUE(PollUntil(
       [&] {
-        auto s = members_[follower].groups[3]->GetStatus();
-        return s.ok() && s->applied >= *written;
+        leader = Leader(3);
+        if (leader == kNoNode) return false;
+        follower = leader == 1 ? 2 : 1;
+        status = members_[follower].groups[3]->GetStatus();
+        return status.ok() && status->applied >= *written && status->leader == leader;
       },
       kWait));
-  auto status = members_[follower].groups[3]->GetStatus();
-  ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->role, Role::kFollower);
-  EXPECT_EQ(status->leader, leader);
   EXPECT_EQ(status->leader_address, Address(leader));
   EXPECT_TRUE(status->peers.empty());  // only leaders track peers
 }
@@ -263,10 +265,12 @@ TEST_F(ClusterTest, ManyGroupsOnSeveralDriversShareOneStreamPerPeer) {
     NodeId leader = WaitForLeader(g);
     ASSERT_TRUE(Put(leader, g, "g", std::to_string(g)).ok());
   }
+  // Dialed or accepted, each pair of processes ends with one stream (streams replaced during
+  // start-up races take a moment to be torn down).
   for (NodeId id : {1, 2, 3}) {
-    auto stats = members_[id].server->stats().transport;
-    // Dialed or accepted, each pair of processes ends with one stream.
-    EXPECT_EQ(stats.live_streams, 2u) << "node " << id;
+    EXPECT_TRUE(
+        PollUntil([&] { return members_[id].server->stats().transport.live_streams == 2u; }, kWait))
+        << "node " << id << " has " << members_[id].server->stats().transport.live_streams;
   }
 }
 
