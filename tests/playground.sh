@@ -49,8 +49,15 @@ curve bench /playground --rw randwrite --bs 4K --iodepth 8 --runtime 3s
 
 cat <<TRY
 
-Try next (while the cluster runs; MDS at $mds):
+Try next, in another terminal, while the cluster runs (MDS at $mds):
+  $bin/curve --mds $mds status
   $bin/curve --mds $mds volume list
   $bin/curve --mds $mds bench /playground --rw randread --bs 4K --iodepth 32 --runtime 10s
-  $bin/curve --mds $mds map /playground && $bin/curve list-mapped -o json   (then: curve unmap /playground)
+  $bin/curve --mds $mds map /playground && $bin/curve list-mapped -o json
+  $bin/curve unmap /playground
 TRY
+if [ -t 0 ]; then
+  read -r -p "Press Enter to stop the cluster and clean up... " _
+else
+  echo "(not a terminal: stopping the cluster now; run $bin/curve-cluster to keep one up)"
+fi
