@@ -80,6 +80,7 @@ void Driver::PostMessages(std::vector<GroupMessage> messages) {
 void Driver::AddReplica(std::shared_ptr<Replica> replica) {
   GroupId id = replica->id();
   replicas_[id] = std::move(replica);
+  Touch(id);
 }
 
 void Driver::RemoveReplica(GroupId group, const Status& status) {
@@ -87,12 +88,22 @@ void Driver::RemoveReplica(GroupId group, const Status& status) {
   if (it == replicas_.end()) return;
   WriteBatch ignored;  // the group's log is going away or stays as it is
   it->second->Close(status, &ignored);
+  std::erase(touched_, it->second.get());
   replicas_.erase(it);
 }
 
 Replica* Driver::Find(GroupId group) {
   auto it = replicas_.find(group);
   return it == replicas_.end() ? nullptr : it->second.get();
+}
+
+Replica* Driver::Touch(GroupId group) {
+  Replica* replica = Find(group);
+  if (replica != nullptr && !replica->touched) {
+    replica->touched = true;
+    touched_.push_back(replica);
+  }
+  return replica;
 }
 
 void Driver::Run() {
@@ -117,7 +128,7 @@ void Driver::Run() {
       persisted.swap(persisted_);
     }
     for (GroupMessage& gm : messages) {
-      if (Replica* replica = Find(gm.group)) replica->Step(std::move(gm.message));
+      if (Replica* replica = Touch(gm.group)) replica->Step(std::move(gm.message));
     }
     messages.clear();
     for (auto& task : tasks) task();
@@ -126,7 +137,10 @@ void Driver::Run() {
     persisted.clear();
     Clock::time_point now = Clock::now();
     if (now >= next_tick) {
-      for (auto& [id, replica] : replicas_) replica->Tick(now);
+      for (auto& [id, replica] : replicas_) {
+        replica->Tick(now);
+        Touch(id);
+      }
       next_tick += tick_interval_;
       if (next_tick <= now) next_tick = now + tick_interval_;  // fell behind: skip, don't burst
     }
@@ -164,8 +178,11 @@ void Driver::Run() {
 
 bool Driver::ProcessReadies() {
   std::vector<std::shared_ptr<Replica>> readied;
-  for (auto& [id, replica] : replicas_) {
-    if (replica->TakeReady()) readied.push_back(replica);
+  std::vector<Replica*> touched;
+  touched.swap(touched_);
+  for (Replica* r : touched) {
+    r->touched = false;
+    if (r->TakeReady()) readied.push_back(replicas_.at(r->id()));
   }
   if (readied.empty()) return false;
 
@@ -196,11 +213,7 @@ bool Driver::ProcessReadies() {
     });
   }
   Finish(done);
-
-  for (auto& [id, replica] : replicas_) {
-    if (replica->HasReady()) return true;
-  }
-  return false;
+  return !touched_.empty();
 }
 
 void Driver::OnPersisted(uint64_t id, const Status& status) {
@@ -223,7 +236,10 @@ void Driver::Finish(const std::vector<Replica*>& replicas) {
   Outbox outbox;
   for (Replica* r : replicas) r->CollectMessages(/*after_persist=*/true, &outbox);
   SendAll(&outbox);
-  for (Replica* r : replicas) r->Apply();
+  for (Replica* r : replicas) {
+    r->Apply();
+    Touch(r->id());  // Advance may have made the next Ready
+  }
 }
 
 void Driver::SendAll(Outbox* outbox) {

@@ -68,6 +68,9 @@ class Driver {
   // Removes the replica after failing its requests with `status`.
   void RemoveReplica(GroupId group, const Status& status);
   Replica* Find(GroupId group);
+  // Find, for a caller about to change the replica's core: the next pass looks for its Ready.
+  // Only replicas touched (or ticked, or finishing a Ready) since the last pass are looked at.
+  Replica* Touch(GroupId group);
 
  private:
   // A batch queued with WriteAsync and the replicas whose Readys it holds.
@@ -106,6 +109,7 @@ class Driver {
   // Driver thread only.
   std::unordered_map<GroupId, std::shared_ptr<Replica>> replicas_;
   std::deque<InFlight> in_flight_;  // queued writes, oldest first
+  std::vector<Replica*> touched_;   // replicas that may have a Ready, each once
   uint64_t next_batch_ = 1;
 };
 

@@ -26,7 +26,7 @@ void RaftGroup::Run(std::function<void(Replica*)> task, std::function<void(Statu
   auto shared_fail = std::make_shared<std::function<void(Status)>>(std::move(fail));
   bool posted = driver_->Post([this_id = id_, driver = driver_.get(), replica = replica_,
                                task = std::move(task), shared_fail] {
-    if (driver->Find(this_id) != replica.get()) {
+    if (driver->Touch(this_id) != replica.get()) {
       (*shared_fail)(Gone(this_id));
       return;
     }

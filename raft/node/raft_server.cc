@@ -37,7 +37,7 @@ class RaftServer::Handler final : public TransportHandler {
       Driver* driver = drivers[i].get();
       driver->Post([driver, to, mine = std::move(mine)] {
         for (GroupId g : mine) {
-          if (Replica* r = driver->Find(g)) r->ReportUnreachable(to);
+          if (Replica* r = driver->Touch(g)) r->ReportUnreachable(to);
         }
       });
     }
@@ -46,7 +46,7 @@ class RaftServer::Handler final : public TransportHandler {
   void OnSnapshotSent(GroupId group, NodeId to, bool success) override {
     Driver* driver = server_->DriverFor(group);
     driver->Post([driver, group, to, success] {
-      if (Replica* r = driver->Find(group)) r->ReportSnapshot(to, success);
+      if (Replica* r = driver->Touch(group)) r->ReportSnapshot(to, success);
     });
   }
 

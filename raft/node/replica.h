@@ -89,6 +89,8 @@ class Replica {
   // snapshot of its own when due.
   void Apply();
   bool HasReady() const { return core_->HasReady(); }
+  // The driver's mark: already in its list of replicas to look at.
+  bool touched = false;
 
   // Fails every waiting request with `status` (shutdown, removal). Adds the commit index not
   // yet written to `batch` (so a clean shutdown keeps it).
