@@ -6,17 +6,9 @@
 #include <fstream>
 #include <string>
 
+#include "common/fs/posix_file_system.h"
 #include "common/testing/subprocess.h"
 #include "services/chunkserver/datastore/file_pool.h"
-
-// The POSIX FileSystem is moving from the datastore to common/fs; accept either location.
-#if __has_include("common/fs/posix_file_system.h")
-#include "common/fs/posix_file_system.h"
-using TestPosixFileSystem = curve::fs::PosixFileSystem;
-#else
-#include "services/chunkserver/datastore/posix_file_system.h"
-using TestPosixFileSystem = curve::chunkserver::PosixFileSystem;
-#endif
 
 namespace curve::chunkserver {
 namespace {
@@ -37,7 +29,7 @@ struct Disk {
     EXPECT_TRUE(opened.ok()) << opened.status();
     store = std::move(opened).value();
   }
-  TestPosixFileSystem fs;
+  fs::PosixFileSystem fs;
   std::unique_ptr<ChunkStore> store;
 };
 
