@@ -25,6 +25,7 @@
 
 #include "common/config.h"
 #include "common/logging.h"
+#include "common/testing/disk_probe.h"
 #include "common/testing/subprocess.h"
 #include "raft/node/raft_server.h"
 #include "raft/node/testing/kv_state_machine.h"
@@ -36,83 +37,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-struct Latencies {
-  double per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-};
-
-Latencies Summarize(std::vector<double> ms, double seconds) {
-  Latencies l;
-  if (ms.empty()) return l;
-  std::sort(ms.begin(), ms.end());
-  l.per_second = static_cast<double>(ms.size()) / seconds;
-  l.p50_ms = ms[ms.size() / 2];
-  l.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  return l;
-}
-
-// write + fdatasync of 4 KiB appends to a fresh file per writer, `writers` threads at once:
-// what one WAL group commit costs the disk (with 3 writers, as the 3 logs of this cluster do).
-Result<Latencies> MeasureFdatasync(const std::string& dir, double seconds, int writers = 1) {
-  std::vector<std::vector<double>> samples(writers);
-  std::vector<Status> errors(writers);
-  auto start = Clock::now();
-  auto end =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  std::vector<std::thread> threads;
-  for (int w = 0; w < writers; ++w) {
-    threads.emplace_back([&, w] {
-      std::string path = dir + "/fdatasync-probe-" + std::to_string(w);
-      int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-      if (fd < 0) {
-        errors[w] = InternalError("open " + path);
-        return;
-      }
-      std::string block(4096, 'd');
-      off_t offset = 0;
-      while (Clock::now() < end) {
-        auto t0 = Clock::now();
-        if (::pwrite(fd, block.data(), block.size(), offset) != 4096 || ::fdatasync(fd) != 0) {
-          errors[w] = InternalError("write/fdatasync " + path);
-          break;
-        }
-        offset += 4096;
-        samples[w].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-      }
-      ::close(fd);
-      ::unlink(path.c_str());
-    });
-  }
-  for (auto& t : threads) t.join();
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (int w = 0; w < writers; ++w) {
-    CURVE_RETURN_IF_ERROR(errors[w]);
-    all.insert(all.end(), samples[w].begin(), samples[w].end());
-  }
-  return Summarize(std::move(all), elapsed);
-}
-
-// CPU seconds (user + system) a process has used so far.
-double ProcessCpuSeconds(pid_t pid) {
-  if (pid == 0) {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  }
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using curve::testing::Latencies;
+using curve::testing::MeasureFdatasync;
+using curve::testing::ProcessCpuSeconds;
+using curve::testing::Summarize;
 
 // Node 1's state machine: the load only needs the commit, not the data.
 class NullStateMachine final : public StateMachine {
