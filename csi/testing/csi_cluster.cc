@@ -40,18 +40,12 @@ Result<std::unique_ptr<CsiCluster>> CsiCluster::Start(CsiClusterOptions options)
     return cluster;
   }
   CURVE_ASSIGN_OR_RETURN(cluster->etcd_, curve::testing::EtcdProcess::Start());
-  CURVE_ASSIGN_OR_RETURN(auto mds,
-                         Subprocess::Start({cluster->options_.mds_bin, "--listen=127.0.0.1:0",
-                                            "--metricsListen=127.0.0.1:0",
-                                            "--etcd.endpoints=" + cluster->etcd_->endpoint(),
-                                            "--electionTtl=2s", "--tickInterval=200ms"},
-                                           cluster->dir() + "/mds.log"));
-  auto line = mds.ReadLine(std::chrono::seconds(30));
-  if (!line || line->rfind("listening ", 0) != 0) {
-    return UnavailableError("curve-mds did not start; see " + cluster->dir() + "/mds.log");
-  }
-  cluster->mds_address_ = line->substr(10);
-  cluster->mds_ = std::make_unique<Subprocess>(std::move(mds));
+  ::curve::mds::testing::MdsProcessOptions mds;
+  mds.binary = cluster->options_.mds_bin;
+  mds.etcd_endpoint = cluster->etcd_->endpoint();
+  mds.log_path = cluster->dir() + "/mds.log";
+  CURVE_ASSIGN_OR_RETURN(cluster->mds_, ::curve::mds::testing::MdsProcess::Start(mds));
+  cluster->mds_address_ = cluster->mds_->address();
   CURVE_RETURN_IF_ERROR(cluster->StartCsi());
   return cluster;
 }

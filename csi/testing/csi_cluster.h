@@ -7,6 +7,7 @@
 #include "common/result.h"
 #include "common/testing/etcd_process.h"
 #include "common/testing/subprocess.h"
+#include "services/mds/testing/mds_process.h"
 #include "tests/cluster/local_cluster.h"
 
 namespace curve::csi::testing {
@@ -64,7 +65,7 @@ class CsiCluster {
   curve::testing::TempDir dir_;
   std::unique_ptr<curve::testing::LocalCluster> local_cluster_;
   std::unique_ptr<curve::testing::EtcdProcess> etcd_;
-  std::unique_ptr<curve::testing::Subprocess> mds_;
+  std::unique_ptr<::curve::mds::testing::MdsProcess> mds_;
   std::unique_ptr<curve::testing::Subprocess> csi_;
   std::string mds_address_;
   int starts_ = 0;

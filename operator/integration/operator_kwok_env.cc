@@ -47,18 +47,13 @@ Status OperatorKwokEnv::StartMds() {
   mds_.reset();
   mds_etcd_.reset();
   CURVE_ASSIGN_OR_RETURN(mds_etcd_, curve::testing::EtcdProcess::Start());
-  CURVE_ASSIGN_OR_RETURN(
-      auto mds,
-      Subprocess::Start({CURVE_MDS_BIN, "--listen=127.0.0.1:0", "--metricsListen=127.0.0.1:0",
-                         "--etcd.endpoints=" + mds_etcd_->endpoint(), "--electionTtl=1000ms",
-                         "--tickInterval=200ms"},
-                        dir() + "/mds.log"));
-  auto line = mds.ReadLine(std::chrono::seconds(20));
-  if (!line || line->rfind("listening ", 0) != 0) {
-    return UnavailableError("curve-mds did not start (see " + dir() + "/mds.log)");
-  }
-  mds_address_ = line->substr(10);
-  mds_ = std::make_unique<Subprocess>(std::move(mds));
+  ::curve::mds::testing::MdsProcessOptions options;
+  options.binary = CURVE_MDS_BIN;
+  options.etcd_endpoint = mds_etcd_->endpoint();
+  options.log_path = dir() + "/mds.log";
+  options.election_ttl = std::chrono::milliseconds(1000);
+  CURVE_ASSIGN_OR_RETURN(mds_, ::curve::mds::testing::MdsProcess::Start(options));
+  mds_address_ = mds_->address();
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include "operator/k8s/kube_client.h"
 #include "operator/k8s/testing/kube_cluster_process.h"
 #include "proto/mds/topology.pb.h"
+#include "services/mds/testing/mds_process.h"
 
 namespace curve::op::testing {
 
@@ -61,7 +62,7 @@ class OperatorKwokEnv {
   curve::testing::TempDir dir_;
   std::unique_ptr<k8s::testing::KubeClusterProcess> cluster_;
   std::unique_ptr<curve::testing::EtcdProcess> mds_etcd_;
-  std::unique_ptr<curve::testing::Subprocess> mds_;
+  std::unique_ptr<::curve::mds::testing::MdsProcess> mds_;
   std::string mds_address_;
   std::map<std::string, std::unique_ptr<curve::testing::Subprocess>> operators_;
 };
