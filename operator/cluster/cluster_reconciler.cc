@@ -160,21 +160,10 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
     cluster["kind"] = kKind;
   }
 
-  // Observe nodes and the chunkservers already deployed (ours and other clusters').
+  // Observe the chunkservers already deployed (ours and other clusters') and the nodes.
   BuildContext ctx;
   ctx.cluster = cluster;
   ctx.spec = *spec;
-  CURVE_ASSIGN_OR_RETURN(auto node_list, client_->ListAll(k8s::resources::kNodes, ""));
-  std::vector<NodeInfo> nodes;
-  for (const auto& n : node_list.items) {
-    auto info = NodeInfoFromObject(n);
-    if (!info.ok()) {
-      Event(cluster, "Warning", "BadDiscoveryReport", info.status().message());
-      continue;
-    }
-    ctx.nodes[info->name] = *info;
-    nodes.push_back(std::move(info).value());
-  }
   k8s::ListOptions existing_options;
   existing_options.label_selector = std::string(kLabelComponent) + "=chunkserver";
   CURVE_ASSIGN_OR_RETURN(auto deployed,
@@ -193,6 +182,29 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
       e.port = 0;
     }
     existing.push_back(std::move(e));
+  }
+  // A disk this cluster already runs a chunkserver on stays claimed although discovery now
+  // reports the file system and mount its prepare Job made (useAllDevices skips such disks).
+  std::set<std::string> claimed;  // node/device
+  for (const auto& e : existing) {
+    if (e.cluster == key) claimed.insert(e.node + "/" + e.device);
+  }
+  CURVE_ASSIGN_OR_RETURN(auto node_list, client_->ListAll(k8s::resources::kNodes, ""));
+  std::vector<NodeInfo> nodes;
+  for (const auto& n : node_list.items) {
+    auto info = NodeInfoFromObject(n);
+    if (!info.ok()) {
+      Event(cluster, "Warning", "BadDiscoveryReport", info.status().message());
+      continue;
+    }
+    for (auto& device : info->devices) {
+      if (claimed.count(info->name + "/" + device.name)) {
+        device.fstype.clear();
+        device.mountpoint.clear();
+      }
+    }
+    ctx.nodes[info->name] = *info;
+    nodes.push_back(std::move(info).value());
   }
   ctx.placement = ComputePlacement(ctx.spec, key, nodes, existing);
 

@@ -129,6 +129,46 @@ TEST_F(ClusterReconcilerTest, DriftedOrForeignEditedObjectsAreAppliedAgain) {
   EXPECT_EQ(fixed["spec"]["template"]["spec"]["containers"][0]["image"], image);
 }
 
+// Regression: with useAllDevices, a disk whose prepare Job made its file system (discovery then
+// reports ext4 and a mount point) must stay claimed, not drop out of the placement.
+TEST_F(ClusterReconcilerTest, ClaimedDiskStaysWhenDiscoveryReportsItsFileSystem) {
+  AddNodes({{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}});
+  Json object = ClusterObject(false);
+  object["spec"]["storage"].erase("devices");
+  object["spec"]["storage"]["useAllDevices"] = true;
+  ASSERT_TRUE(client_.Create(kCurveClusters, "curve", object).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  EXPECT_EQ(Get()["status"]["chunkservers"]["display"], "0/3");
+
+  DiscoveredDevice formatted;
+  formatted.name = "sdb";
+  formatted.fstype = "ext4";
+  formatted.mountpoint = "/curvebs/chunkserver/sdb";
+  for (const char* name : {"n1", "n2", "n3"}) {
+    Json node = client_.Get(k8s::resources::kNodes, "", name).value();
+    node["metadata"]["annotations"][kDiscoveredDevicesAnnotation] =
+        FormatDiscoveryReport({formatted});
+    ASSERT_TRUE(client_.Update(k8s::resources::kNodes, "", node).ok());
+  }
+  int64_t writes = client_.writes();
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  EXPECT_EQ(client_.writes(), writes);  // same objects, same status
+  EXPECT_EQ(Get()["status"]["chunkservers"]["display"], "0/3");
+  ASSERT_EQ(registrar_->requests.size(), 2u);
+  EXPECT_EQ(registrar_->requests[1].servers_size(), 3);
+
+  // A formatted disk nobody claimed is still left alone.
+  Json other = ClusterObject(false);
+  other["metadata"]["name"] = "c2";
+  other["spec"]["storage"].erase("devices");
+  other["spec"]["storage"]["useAllDevices"] = true;
+  ASSERT_TRUE(client_.Create(kCurveClusters, "curve", other).ok());
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c2").ok());
+  k8s::ListOptions c2;
+  c2.label_selector = "app.kubernetes.io/instance=c2,app.kubernetes.io/component=chunkserver";
+  EXPECT_TRUE(client_.ListAll(k8s::resources::kDeployments, "curve", c2)->items.empty());
+}
+
 TEST(ContainsFieldsTest, Table) {
   struct Case {
     const char* live;
