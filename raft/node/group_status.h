@@ -32,7 +32,13 @@ struct GroupStatus {
   Index first_index = 0;
   Index last_index = 0;
   Index snapshot_index = 0;
-  Configuration config;                // the configuration in force on this node
+  Configuration config;  // the configuration in force on this node (appended, maybe uncommitted)
+  // The latest committed configuration this node has applied, and the index of its entry (the
+  // snapshot's index when it came with a snapshot; 0 for the bootstrap configuration). A newer
+  // configuration always has a higher index than any node reports for an older one: its entry
+  // is appended above every committed index, so above every snapshot.
+  Configuration applied_config;
+  Index applied_config_index = 0;
   std::vector<PeerReplication> peers;  // leaders only: every voter, this node included
 };
 

@@ -37,6 +37,7 @@ Status Replica::Open() {
   applied_ = meta.index;
   applied_term_ = meta.term;
   applied_config_ = meta.config;
+  applied_config_index_ = meta.index;
   last_snapshot_index_ = meta.index;
   if (meta.index > 0) {
     CURVE_ASSIGN_OR_RETURN(Snapshot snapshot, log_->LatestSnapshot());
@@ -63,6 +64,7 @@ Status Replica::Open() {
       if (e.type != EntryType::kConfChange) continue;
       CURVE_ASSIGN_OR_RETURN(ConfChangeEntry change, DecodeConfChangeEntry(e.data));
       applied_config_ = change.result;
+      applied_config_index_ = e.index;
     }
     applied_ = raft.applied;
     applied_term_ = entries.empty() ? applied_term_ : entries.back().term;
@@ -192,6 +194,7 @@ void Replica::Apply() {
     applied_ = snapshot.meta.index;
     applied_term_ = snapshot.meta.term;
     applied_config_ = snapshot.meta.config;
+    applied_config_index_ = snapshot.meta.index;
     last_snapshot_index_ = snapshot.meta.index;
     Resolve(applied_, applied_term_);
     options_.state_machine->OnConfigurationChange(applied_config_);
@@ -221,6 +224,7 @@ void Replica::ApplyEntry(const Entry& e) {
     Result<ConfChangeEntry> change = DecodeConfChangeEntry(e.data);
     if (!change.ok()) Fatal(options_.id, "ApplyConfChange", change.status());
     applied_config_ = change->result;
+    applied_config_index_ = e.index;
     options_.state_machine->OnConfigurationChange(applied_config_);
   }
   applied_ = e.index;
@@ -305,6 +309,8 @@ GroupStatus Replica::GetStatus() const {
   s.last_index = ns.last_index;
   s.snapshot_index = log_->LatestSnapshotMeta().index;
   s.config = ns.config;
+  s.applied_config = applied_config_;
+  s.applied_config_index = applied_config_index_;
   for (const PeerStatus& p : ns.peers) {
     s.peers.push_back(PeerReplication{p.id, p.match, p.next, p.state, p.recent_active});
   }

@@ -132,7 +132,8 @@ class Replica {
   Index applied_ = 0;
   Term applied_term_ = 0;
   Configuration applied_config_;
-  Index skip_apply_until_ = 0;  // the application already reflects entries up to here
+  Index applied_config_index_ = 0;  // the entry (or snapshot) applied_config_ comes from
+  Index skip_apply_until_ = 0;      // the application already reflects entries up to here
   Index last_snapshot_index_ = 0;
 
   uint64_t next_request_ = 1;

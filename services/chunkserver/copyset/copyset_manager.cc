@@ -94,7 +94,17 @@ Status CopysetManager::Remove(const CopysetKey& key) {
     recorded_.erase(key);
     CURVE_RETURN_IF_ERROR(Persist());
   }
-  log::Get("chunkserver")->info("op=RemoveCopyset copyset={}", key.Name());
+  // The group is stopped: nothing applies to the state machine any more.
+  std::vector<ChunkId> chunks = removed->state_machine->Chunks();
+  for (ChunkId id : chunks) {
+    Status deleted = store_->Delete(id);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted.WithContext("delete chunk " + std::to_string(id) + " of removed copyset " +
+                                 key.Name());
+    }
+  }
+  log::Get("chunkserver")
+      ->info("op=RemoveCopyset copyset={} chunks_deleted={}", key.Name(), chunks.size());
   return Status::Ok();
 }
 

@@ -45,7 +45,6 @@ struct Copyset {
   CopysetKey key;
   std::shared_ptr<raft::RaftGroup> group;
   std::unique_ptr<CopysetStateMachine> state_machine;
-  uint64_t epoch = 0;  // the MDS epoch of the last order seen (reported back in heartbeats)
 };
 
 class CopysetManager {
@@ -59,7 +58,9 @@ class CopysetManager {
   // Hosts the copyset: as a founding member of `peers`, or (peers empty) joining an existing
   // group that will add this node. OK when hosted already.
   Status Create(const CopysetKey& key, const std::vector<CopysetPeer>& peers);
-  // Stops hosting it and erases its log (its chunks stay until deleted by the pool cleaner).
+  // Stops hosting it, erases its log and deletes its chunks (their files return to the chunk
+  // file pool). Only for a replica that is no longer a member (the MDS said so): its data is
+  // gone from this disk.
   Status Remove(const CopysetKey& key);
 
   // The hosted copyset, or nullptr. Stays valid after a Remove (requests then fail).

@@ -263,6 +263,11 @@ uint64_t CopysetStateMachine::chunk_count() const {
   return chunks_.size();
 }
 
+std::vector<ChunkId> CopysetStateMachine::Chunks() const {
+  std::lock_guard lock(mu_);
+  return {chunks_.begin(), chunks_.end()};
+}
+
 raft::Configuration CopysetStateMachine::config() const {
   std::lock_guard lock(mu_);
   return config_;

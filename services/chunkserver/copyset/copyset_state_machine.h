@@ -70,6 +70,7 @@ class CopysetStateMachine final : public raft::StateMachine {
   std::vector<Status> Problems() const;
   bool is_leader() const { return leader_.load(); }
   uint64_t chunk_count() const;
+  std::vector<ChunkId> Chunks() const;  // the chunks the copyset holds
   raft::Configuration config() const;
 
  private:

@@ -18,8 +18,6 @@ namespace {
 
 std::string IdPath(const std::string& data_dir) { return data_dir + "/chunkserver.id"; }
 
-constexpr int kBeatsOutsideBeforeRemoval = 3;
-
 }  // namespace
 
 Heartbeat::~Heartbeat() { Stop(); }
@@ -104,7 +102,7 @@ Status Heartbeat::Beat() {
     request.set_capacity_bytes(uint64_t{fs.f_blocks} * fs.f_frsize);
     request.set_used_bytes(uint64_t{fs.f_blocks - fs.f_bavail} * fs.f_frsize);
   }
-  std::vector<CopysetKey> to_remove;
+  std::map<CopysetKey, Reported> reported;
   for (const auto& copyset : copysets_->List()) {
     auto status = copyset->group->GetStatus();
     if (!status.ok()) continue;
@@ -114,35 +112,49 @@ Status Heartbeat::Beat() {
     report->set_is_leader(status->role == raft::Role::kLeader);
     report->set_term(status->term);
     report->set_applied_index(status->applied);
-    for (raft::NodeId id : status->config.voters) report->add_members(static_cast<uint32_t>(id));
-    report->set_epoch(copyset->epoch);
+    for (raft::NodeId id : status->applied_config.voters) {
+      report->add_members(static_cast<uint32_t>(id));
+    }
+    report->set_epoch(status->applied_config_index);
+    reported[copyset->key] = {
+        status->applied_config_index,
+        !status->applied_config.empty() && !status->applied_config.Contains(server_->node_id()),
+        status->applied >= status->commit};
     std::lock_guard lock(mu_);
     report->set_change_in_progress(changing_.count(copyset->key) > 0);
-    bool outside = !status->config.empty() && !status->config.Contains(server_->node_id());
-    if (outside && ++outside_[copyset->key] >= kBeatsOutsideBeforeRemoval) {
-      to_remove.push_back(copyset->key);
-    } else if (!outside) {
-      outside_.erase(copyset->key);
-    }
-  }
-  for (const auto& key : to_remove) {
-    if (Status s = copysets_->Remove(key); !s.ok()) {
-      log::Get("chunkserver")->warn("op=RemoveCopyset copyset={} err={}", key.Name(), s.ToString());
-    }
-    std::lock_guard lock(mu_);
-    outside_.erase(key);
   }
   mds::HeartbeatResponse response;
   CURVE_RETURN_IF_ERROR(
       mds_->Call("Heartbeat", [&](const auto& channel, grpc::ClientContext& context) {
         return mds::ChunkServerRegistry::NewStub(channel)->Heartbeat(&context, request, &response);
       }));
-  Execute(response);
+  Execute(response, reported);
   return Status::Ok();
 }
 
-void Heartbeat::Execute(const mds::HeartbeatResponse& response) {
+void Heartbeat::Execute(const mds::HeartbeatResponse& response,
+                        const std::map<CopysetKey, Reported>& reported) {
   auto logger = log::Get("chunkserver");
+  for (const auto& notice : response.not_member()) {
+    CopysetKey key{notice.logical_pool_id(), notice.copyset_id()};
+    auto it = reported.find(key);
+    if (it == reported.end()) continue;
+    // The MDS knows a configuration without this chunkserver; act on it only when it is newer
+    // than what this replica applied, or when the replica's own configuration agrees.
+    if (it->second.epoch >= notice.epoch() && !it->second.outside) continue;
+    // Chunks are known to the state machine once applied: wait until the replica applied what
+    // its log holds as committed (after a restart it replays), so none is left behind.
+    if (!it->second.caught_up) continue;
+    {
+      std::lock_guard lock(mu_);
+      if (changing_.count(key)) continue;
+    }
+    logger->info("op=RemoveCopyset copyset={} epoch={} mds_epoch={} reason=not_a_member",
+                 key.Name(), it->second.epoch, notice.epoch());
+    if (Status s = copysets_->Remove(key); !s.ok()) {
+      logger->warn("op=RemoveCopyset copyset={} err={}", key.Name(), s.ToString());
+    }
+  }
   for (const auto& order : response.create_copysets()) {
     CopysetKey key{order.logical_pool_id(), order.copyset_id()};
     std::vector<CopysetPeer> peers;
@@ -155,7 +167,6 @@ void Heartbeat::Execute(const mds::HeartbeatResponse& response) {
     CopysetKey key{order.logical_pool_id(), order.copyset_id()};
     auto copyset = copysets_->Find(key);
     if (copyset == nullptr) continue;
-    copyset->epoch = std::max(copyset->epoch, order.epoch());
     if (order.kind() == mds::ConfigChangeOrder::TRANSFER_LEADER) {
       server_->SetPeerAddress(order.add().chunkserver_id(), order.add().address());
       copyset->group->TransferLeader(order.add().chunkserver_id(), [logger, key](Status s) {
@@ -191,22 +202,36 @@ void Heartbeat::Replace(std::shared_ptr<Copyset> copyset, const mds::ConfigChang
   const CopysetKey key = copyset->key;
   logger->info("op=ReplacePeer copyset={} add={} remove={} epoch={}", key.Name(),
                order.add().chunkserver_id(), order.remove().chunkserver_id(), order.epoch());
-  // The new member must host the group (empty) before the leader can add it.
-  ChunkService::Stub stub(rpc::MakeChannel(order.add().address()));
-  JoinCopysetRequest join;
-  join.set_logical_pool_id(key.logical_pool);
-  join.set_copyset_id(key.copyset);
-  JoinCopysetResponse joined;
-  rpc::RetryPolicy policy;
-  policy.total_timeout = std::chrono::seconds(10);
-  Status status = rpc::CallWithRetry(policy, "JoinCopyset", [&](grpc::ClientContext& context) {
-    return stub.JoinCopyset(&context, join, &joined);
-  });
-  if (status.ok()) {
+  // Idempotent: an order repeated after it finished, or half-way (added, not yet removed),
+  // does only what is left.
+  Status status;
+  auto group = copyset->group->GetStatus();
+  if (!group.ok()) status = group.status();
+  bool add = group.ok() && !group->config.Contains(order.add().chunkserver_id());
+  bool remove = group.ok() && group->config.Contains(order.remove().chunkserver_id());
+  if (group.ok() && add && !remove) {
+    status = FailedPreconditionError(
+        "stale order: " + std::to_string(order.remove().chunkserver_id()) +
+        " is no member any more and " + std::to_string(order.add().chunkserver_id()) + " is none");
+  }
+  if (status.ok() && add) {
+    // The new member must host the group (empty) before the leader can add it.
+    ChunkService::Stub stub(rpc::MakeChannel(order.add().address()));
+    JoinCopysetRequest join;
+    join.set_logical_pool_id(key.logical_pool);
+    join.set_copyset_id(key.copyset);
+    JoinCopysetResponse joined;
+    rpc::RetryPolicy policy;
+    policy.total_timeout = std::chrono::seconds(10);
+    status = rpc::CallWithRetry(policy, "JoinCopyset", [&](grpc::ClientContext& context) {
+      return stub.JoinCopyset(&context, join, &joined);
+    });
+  }
+  if (status.ok() && (add || remove)) {
     raft::PeerChange change;
-    change.kind = raft::PeerChange::Kind::kReplace;
-    change.node = order.add().chunkserver_id();
-    change.address = order.add().address();
+    change.kind = add ? raft::PeerChange::Kind::kReplace : raft::PeerChange::Kind::kRemove;
+    change.node = add ? order.add().chunkserver_id() : order.remove().chunkserver_id();
+    change.address = add ? order.add().address() : "";
     change.old_node = order.remove().chunkserver_id();
     auto promise = std::make_shared<std::promise<Status>>();
     auto future = promise->get_future();

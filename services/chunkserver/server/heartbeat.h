@@ -5,11 +5,13 @@
 // Register() returns this disk's chunkserver id and token, persisted in
 // <data_dir>/chunkserver.id ("<id> <token>") so a restart knows its raft node id before the MDS
 // answers; it re-registers anyway (the MDS gives the same disk the same id).
-// The loop reports every copyset (leader, term, applied index, members, epoch) and disk usage,
-// then executes the orders in the reply: CreateCopysetOrder → CopysetManager::Create;
-// ConfigChangeOrder REPLACE_PEER → JoinCopyset on the new member, then RaftGroup::ChangePeers;
-// TRANSFER_LEADER → RaftGroup::TransferLeader. A member that finds itself outside its copyset's
-// configuration for several heartbeats stops hosting it.
+// The loop reports every copyset (leader, term, applied index, and the raft group's applied
+// configuration with its epoch = the index of its entry) and disk usage, then executes the
+// orders in the reply: CreateCopysetOrder → CopysetManager::Create; ConfigChangeOrder
+// REPLACE_PEER → JoinCopyset on the new member, then RaftGroup::ChangePeers (only the steps
+// not done yet); TRANSFER_LEADER → RaftGroup::TransferLeader; NotMemberNotice → when the MDS's
+// epoch is newer than the replica's (or the replica's own configuration excludes it),
+// CopysetManager::Remove (stops the group, deletes its log and chunks).
 //
 // Thread-safety: Start/Stop from one thread; the loop runs on its own thread.
 
@@ -53,7 +55,13 @@ class Heartbeat {
 
  private:
   void Loop();
-  void Execute(const mds::HeartbeatResponse& response);
+  struct Reported {
+    uint64_t epoch = 0;      // of the applied configuration
+    bool outside = false;    // that configuration does not include this chunkserver
+    bool caught_up = false;  // applied everything known committed
+  };
+  void Execute(const mds::HeartbeatResponse& response,
+               const std::map<CopysetKey, Reported>& reported);
   void Replace(std::shared_ptr<Copyset> copyset, const mds::ConfigChangeOrder& order);
   // Joins the workers that have finished. Requires mu_.
   void ReapWorkersLocked();
@@ -67,9 +75,8 @@ class Heartbeat {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;                  // guarded by mu_
-  std::set<CopysetKey> changing_;      // guarded by mu_; replacements in flight
-  std::map<CopysetKey, int> outside_;  // guarded by mu_; beats spent outside the config
+  bool stop_ = false;              // guarded by mu_
+  std::set<CopysetKey> changing_;  // guarded by mu_; replacements in flight
   // Replacement workers; finished ones are joined at the next order and the rest at Stop.
   struct Worker {
     std::thread thread;

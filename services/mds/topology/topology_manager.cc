@@ -227,7 +227,7 @@ void TopologyManager::ExtendPools(Topology& topology, bool only_settled) const {
       copyset->set_id(logical->next_copyset_id());
       logical->set_next_copyset_id(copyset->id() + 1);
       for (uint32_t m : members) copyset->add_members(m);
-      copyset->set_epoch(1);
+      copyset->set_epoch(0);  // the raft index of a founding configuration
     }
     log::Get("mds")->info("op=ExtendPool pool={} logical_pool={} copysets_added={} total={}",
                           pool.name(), logical->id(), planned->size(), logical->copysets_size());

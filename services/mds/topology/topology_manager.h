@@ -55,9 +55,12 @@ class TopologyManager {
   // naming the bad field.
   Result<RegisterChunkServerResponse> Register(const RegisterChunkServerRequest& request);
 
-  // Records a heartbeat and answers with orders: copysets this chunkserver should create and
-  // changes for copysets it leads. NOT_FOUND for an unknown id, PERMISSION_DENIED for a wrong
-  // token. A leader reporting a new configuration at the stored epoch updates the copyset.
+  // Records a heartbeat and answers with orders: copysets this chunkserver should create,
+  // changes for copysets it leads, and copysets it reports but is no longer a member of (the
+  // stored configuration excludes it and its report is not newer, and no pending order adds
+  // it). NOT_FOUND for an unknown id, PERMISSION_DENIED for a wrong token. A reported
+  // 3-member configuration with a higher epoch than the stored one replaces it (and drops the
+  // copyset's pending order).
   Result<HeartbeatResponse> Heartbeat(const HeartbeatRequest& request);
 
   // Retires a chunkserver (idempotent): it gets no new copysets and cannot register again;
@@ -77,6 +80,10 @@ class TopologyManager {
 
   // Logical pools of `poolset` that have copysets. NOT_FOUND for an unknown poolset.
   Result<std::vector<PoolView>> PoolsOf(const std::string& poolset) const;
+
+  // "host:port" of the copyset's leader as last reported; UNAVAILABLE when none is known or it
+  // is offline.
+  Result<std::string> LeaderAddress(const CopysetKey& key) const;
 
   // Orders waiting for the leaders of their copysets (for tests and status).
   std::vector<ConfigChangeOrder> PendingOrders() const;
@@ -98,6 +105,8 @@ class TopologyManager {
   // Mutations that change nothing write nothing. Requires mu_ NOT held.
   Status Mutate(const std::function<Status(Topology&)>& mutate);
   bool OnlineLocked(uint32_t id) const;
+  // Whether a pending REPLACE_PEER order adds the chunkserver to the copyset.
+  bool BeingAddedLocked(const CopysetKey& key, uint32_t chunkserver_id) const;
   void ExtendPools(Topology& topology, bool only_settled) const;
   std::map<uint32_t, ChunkServerStatus> StatusLocked() const;
 

@@ -242,7 +242,7 @@ TEST_F(TopologyManagerTest, RetireMovesCopysetsAndStuckOrdersTimeOut) {
     report->set_is_leader(true);
     report->set_term(2);
     for (uint32_t m : c.members()) report->add_members(m == retiree ? spare : m);
-    report->set_epoch(c.epoch());
+    report->set_epoch(c.epoch() + 7);  // the raft index of the new configuration
     ASSERT_TRUE(manager_->Heartbeat(hb).ok());
   }
   EXPECT_EQ(*manager_->Retire(retiree), 0u);
@@ -250,6 +250,123 @@ TEST_F(TopologyManagerTest, RetireMovesCopysetsAndStuckOrdersTimeOut) {
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status();
   ASSERT_TRUE(manager_->Tick().ok());
   EXPECT_EQ(replacements(), 0);
+}
+
+// The chunkservers report the configuration their raft group applied, with its epoch (the
+// raft index of its entry): a newer 3-member configuration from any member is adopted, older
+// reports and the 4-member step of a replacement are not, and a chunkserver reporting a copyset
+// that no longer includes it is told so unless a pending order is adding it.
+TEST_F(TopologyManagerTest, HeartbeatsAdoptNewerConfigurationsAndTellFormerMembers) {
+  std::vector<RegisterChunkServerResponse> ids = {
+      *Register("ssd-host0", 0, "ssd"), *Register("ssd-host0", 1, "ssd"),
+      *Register("ssd-host1", 0, "ssd"), *Register("ssd-host2", 0, "ssd")};
+  std::map<uint32_t, std::string> tokens;
+  for (const auto& id : ids) tokens[id.chunkserver_id()] = id.token();
+  Topology topology = manager_->Snapshot();
+  ASSERT_EQ(topology.logical_pools_size(), 1);
+  const uint32_t pool = topology.logical_pools(0).id();
+  // A copyset with the first zone-0 disk; the second zone-0 disk replaces it.
+  const uint32_t old_member = ids[0].chunkserver_id(), spare = ids[1].chunkserver_id();
+  const Copyset* target = nullptr;
+  for (const auto& c : topology.logical_pools(0).copysets()) {
+    if (std::find(c.members().begin(), c.members().end(), old_member) != c.members().end()) {
+      target = &c;
+      break;
+    }
+  }
+  ASSERT_NE(target, nullptr);
+  EXPECT_EQ(target->epoch(), 0u) << "a new copyset is at its founding configuration";
+  const uint32_t copyset_id = target->id();
+  std::vector<uint32_t> before(target->members().begin(), target->members().end());
+  std::vector<uint32_t> after;
+  for (uint32_t m : before) after.push_back(m == old_member ? spare : m);
+  const uint32_t other = after[0] == spare ? after[1] : after[0];
+  auto report = [&](uint32_t from, const std::vector<uint32_t>& members, uint64_t epoch) {
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(from);
+    hb.set_token(tokens[from]);
+    auto* r = hb.add_copysets();
+    r->set_logical_pool_id(pool);
+    r->set_copyset_id(copyset_id);
+    r->set_is_leader(from == other);
+    r->set_term(1);
+    for (uint32_t m : members) r->add_members(m);
+    r->set_epoch(epoch);
+    auto response = manager_->Heartbeat(hb);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : HeartbeatResponse{};
+  };
+  auto stored = [&] {
+    Topology now = manager_->Snapshot();
+    for (const auto& c : now.logical_pools(0).copysets()) {
+      if (c.id() == copyset_id) return c;
+    }
+    return Copyset{};
+  };
+
+  // The 4-member step is not adopted; the old member is still a member and told nothing.
+  std::vector<uint32_t> four = before;
+  four.push_back(spare);
+  EXPECT_EQ(report(other, four, 4).not_member_size(), 0);
+  EXPECT_EQ(stored().epoch(), 0u);
+  // The replacement committed at index 5, reported by a follower: adopted.
+  EXPECT_EQ(report(other, after, 5).not_member_size(), 0);
+  Copyset now = stored();
+  EXPECT_EQ(now.id(), copyset_id);
+  EXPECT_EQ(now.epoch(), 5u);
+  EXPECT_EQ(std::vector<uint32_t>(now.members().begin(), now.members().end()), after);
+  // A late report of the old configuration changes nothing.
+  report(other, before, 3);
+  now = stored();
+  EXPECT_EQ(now.epoch(), 5u);
+  EXPECT_EQ(std::vector<uint32_t>(now.members().begin(), now.members().end()), after);
+  // The removed member reports its last configuration (older): it is told it is no member.
+  HeartbeatResponse told = report(old_member, four, 4);
+  ASSERT_EQ(told.not_member_size(), 1);
+  EXPECT_EQ(told.not_member(0).copyset_id(), copyset_id);
+  EXPECT_EQ(told.not_member(0).epoch(), 5u);
+  // Members are never told.
+  EXPECT_EQ(report(spare, after, 5).not_member_size(), 0);
+
+  // A chunkserver being added by a pending order is not told either, even at epoch 0 (it has
+  // just joined and knows no configuration yet).
+  ASSERT_TRUE(manager_->Retire(spare).ok());
+  topology = manager_->Snapshot();
+  for (const auto& id : ids) {
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(id.chunkserver_id());
+    hb.set_token(id.token());
+    for (const auto& c : topology.logical_pools(0).copysets()) {
+      auto* r = hb.add_copysets();
+      r->set_logical_pool_id(pool);
+      r->set_copyset_id(c.id());
+      r->set_is_leader(id.chunkserver_id() ==
+                       (c.members(0) == spare ? c.members(1) : c.members(0)));
+      r->set_term(1);
+      for (uint32_t m : c.members()) r->add_members(m);
+      r->set_epoch(c.epoch());
+    }
+    ASSERT_TRUE(manager_->Heartbeat(hb).ok());
+  }
+  ASSERT_TRUE(manager_->Tick().ok());
+  int replacements = 0;
+  for (const auto& o : manager_->PendingOrders()) {
+    if (o.kind() != ConfigChangeOrder::REPLACE_PEER) continue;  // leader balance
+    ++replacements;
+    EXPECT_EQ(o.remove().chunkserver_id(), spare);
+    EXPECT_EQ(o.add().chunkserver_id(), old_member);
+    HeartbeatRequest hb;
+    hb.set_chunkserver_id(old_member);
+    hb.set_token(tokens[old_member]);
+    auto* r = hb.add_copysets();
+    r->set_logical_pool_id(o.logical_pool_id());
+    r->set_copyset_id(o.copyset_id());
+    r->set_epoch(0);
+    auto response = manager_->Heartbeat(hb);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->not_member_size(), 0) << "copyset " << o.copyset_id();
+  }
+  EXPECT_GT(replacements, 0) << "no replacement planned for the retired member";
 }
 
 }  // namespace

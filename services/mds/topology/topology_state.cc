@@ -50,27 +50,37 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
     for (const auto& report : request.copysets()) {
       CopysetKey key{report.logical_pool_id(), report.copyset_id()};
       runtime.reported.insert(key);
-      if (!report.is_leader()) continue;
-      CopysetRuntime& state = copysets_[key];
-      if (report.term() >= state.term) {
-        state.leader = cs->id();
-        state.term = report.term();
-        state.applied_index = report.applied_index();
+      if (report.is_leader()) {
+        CopysetRuntime& state = copysets_[key];
+        if (report.term() >= state.term) {
+          state.leader = cs->id();
+          state.term = report.term();
+          state.applied_index = report.applied_index();
+        }
+        auto order = pending_.find(key);
+        if (order != pending_.end() &&
+            order->second.order.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
+            order->second.order.add().chunkserver_id() == cs->id()) {
+          pending_.erase(order);
+        }
       }
       auto it = stored.find(key);
-      if (it == stored.end() || report.change_in_progress()) continue;
-      std::vector<uint32_t> have(it->second->members().begin(), it->second->members().end());
-      std::vector<uint32_t> got(report.members().begin(), report.members().end());
-      std::sort(have.begin(), have.end());
-      std::sort(got.begin(), got.end());
-      if (have != got && got.size() == 3 && report.epoch() == it->second->epoch()) {
+      if (it == stored.end()) continue;
+      const Copyset& copyset = *it->second;
+      // A reported configuration is committed (raft applied it), so any member's report is the
+      // truth; its epoch says whether it is newer than the stored one. Only whole copysets are
+      // adopted: the 4-member step inside a replacement is skipped.
+      if (report.epoch() > copyset.epoch() && report.members_size() == 3) {
         adopt.emplace_back(key, report);
+        continue;
       }
-      auto order = pending_.find(key);
-      if (order != pending_.end() &&
-          order->second.order.kind() == ConfigChangeOrder::TRANSFER_LEADER &&
-          order->second.order.add().chunkserver_id() == cs->id()) {
-        pending_.erase(order);
+      bool member = std::find(copyset.members().begin(), copyset.members().end(), cs->id()) !=
+                    copyset.members().end();
+      if (!member && report.epoch() <= copyset.epoch() && !BeingAddedLocked(key, cs->id())) {
+        NotMemberNotice* notice = response.add_not_member();
+        notice->set_logical_pool_id(key.first);
+        notice->set_copyset_id(key.second);
+        notice->set_epoch(copyset.epoch());
       }
     }
     // Copysets this chunkserver should host but did not report.
@@ -104,10 +114,10 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
         for (auto& pool : *topology.mutable_logical_pools()) {
           if (pool.id() != key.first) continue;
           for (auto& c : *pool.mutable_copysets()) {
-            if (c.id() != key.second || c.epoch() != report.epoch()) continue;
+            if (c.id() != key.second || c.epoch() >= report.epoch()) continue;
             c.clear_members();
             for (uint32_t m : report.members()) c.add_members(m);
-            c.set_epoch(c.epoch() + 1);
+            c.set_epoch(report.epoch());
           }
         }
       }
@@ -116,11 +126,20 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
     std::lock_guard lock(mu_);
     for (const auto& [key, report] : adopt) {
       pending_.erase(key);
-      log::Get("mds")->info("op=CopysetChanged logical_pool={} copyset={} epoch={}", key.first,
-                            key.second, report.epoch() + 1);
+      std::string members;
+      for (uint32_t m : report.members())
+        members += (members.empty() ? "" : ",") + std::to_string(m);
+      log::Get("mds")->info("op=CopysetChanged logical_pool={} copyset={} epoch={} members={}",
+                            key.first, key.second, report.epoch(), members);
     }
   }
   return response;
+}
+
+bool TopologyManager::BeingAddedLocked(const CopysetKey& key, uint32_t chunkserver_id) const {
+  auto it = pending_.find(key);
+  return it != pending_.end() && it->second.order.kind() == ConfigChangeOrder::REPLACE_PEER &&
+         it->second.order.add().chunkserver_id() == chunkserver_id;
 }
 
 Status TopologyManager::Tick() {
@@ -276,6 +295,21 @@ Result<std::vector<PoolView>> TopologyManager::PoolsOf(const std::string& poolse
     out.push_back(std::move(view));
   }
   return out;
+}
+
+Result<std::string> TopologyManager::LeaderAddress(const CopysetKey& key) const {
+  std::lock_guard lock(mu_);
+  auto it = copysets_.find(key);
+  const std::string name =
+      "copyset " + std::to_string(key.first) + "." + std::to_string(key.second);
+  if (it == copysets_.end() || it->second.leader == 0) {
+    return UnavailableError(name + " has no known leader");
+  }
+  const ChunkServer* cs = FindChunkServer(cached_.topology, it->second.leader);
+  if (cs == nullptr || !OnlineLocked(cs->id())) {
+    return UnavailableError(name + ": leader " + std::to_string(it->second.leader) + " is offline");
+  }
+  return cs->host() + ":" + std::to_string(cs->port());
 }
 
 std::vector<ConfigChangeOrder> TopologyManager::PendingOrders() const {
