@@ -116,8 +116,8 @@ Status EtcdNamespaceStore::RemoveFile(const FileInfo& file, int64_t revision,
   std::vector<Op> ops{Op::Delete(key)};
   if (recycled != nullptr) {
     ops.push_back(Op::Put(prefix_ + "recycle/" + Hex(file.id()), recycled->SerializeAsString()));
-  } else {
-    ops.push_back(Op::DeletePrefix(SegmentPrefix(file.id())));
+  } else if (file.type() != FILE_TYPE_DIRECTORY) {
+    ops.push_back(Op::Put(prefix_ + "garbage/" + Hex(file.id()), ""));
   }
   CURVE_ASSIGN_OR_RETURN(
       auto txn, client_.Txn({Compare::ModRevision(key, Compare::Result::kEqual, revision)}, ops));
@@ -144,9 +144,9 @@ Result<std::optional<FileInfo>> EtcdNamespaceStore::GetRecycled(uint64_t id) {
 
 Status EtcdNamespaceStore::PurgeRecycled(uint64_t id) {
   std::string key = prefix_ + "recycle/" + Hex(id);
-  CURVE_ASSIGN_OR_RETURN(auto txn,
-                         client_.Txn({Compare::Version(key, Compare::Result::kGreater, 0)},
-                                     {Op::Delete(key), Op::DeletePrefix(SegmentPrefix(id))}));
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::Version(key, Compare::Result::kGreater, 0)},
+                            {Op::Delete(key), Op::Put(prefix_ + "garbage/" + Hex(id), "")}));
   if (!txn.succeeded) {
     return NotFoundError("file " + std::to_string(id) + " is not in the recycle bin");
   }
@@ -189,6 +189,35 @@ Result<SegmentInfo> EtcdNamespaceStore::CreateSegment(const SegmentInfo& segment
 
 Result<uint64_t> EtcdNamespaceStore::AllocateChunkIds(uint32_t count) {
   return Reserve(prefix_ + "ids/chunk", count);
+}
+
+Result<std::vector<uint64_t>> EtcdNamespaceStore::ListGarbage() {
+  const std::string prefix = prefix_ + "garbage/";
+  CURVE_ASSIGN_OR_RETURN(auto kvs, client_.ListAll(prefix));
+  std::vector<uint64_t> out;
+  for (const auto& kv : kvs) out.push_back(std::stoull(kv.key.substr(prefix.size()), nullptr, 16));
+  return out;
+}
+
+Result<std::vector<SegmentInfo>> EtcdNamespaceStore::ListSegments(uint64_t file_id) {
+  CURVE_ASSIGN_OR_RETURN(auto kvs, client_.ListAll(SegmentPrefix(file_id)));
+  std::vector<SegmentInfo> out;
+  for (const auto& kv : kvs) {
+    CURVE_ASSIGN_OR_RETURN(auto segment, Parse<SegmentInfo>(kv));
+    out.push_back(std::move(segment));
+  }
+  return out;
+}
+
+Status EtcdNamespaceStore::RemoveSegment(uint64_t file_id, uint64_t offset) {
+  return client_.Delete(SegmentPrefix(file_id) + Hex(offset)).status();
+}
+
+Status EtcdNamespaceStore::RemoveGarbage(uint64_t file_id) {
+  return client_
+      .Txn({}, {Op::Delete(prefix_ + "garbage/" + Hex(file_id)),
+                Op::DeletePrefix(SegmentPrefix(file_id))})
+      .status();
 }
 
 Result<SessionInfo> EtcdNamespaceStore::CreateSession(SessionInfo session,

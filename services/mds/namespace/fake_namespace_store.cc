@@ -55,8 +55,8 @@ Status FakeNamespaceStore::RemoveFile(const FileInfo& file, int64_t revision,
   files_.erase(it);
   if (recycled != nullptr) {
     recycled_[file.id()] = *recycled;
-  } else {
-    std::erase_if(segments_, [&](const auto& kv) { return kv.first.first == file.id(); });
+  } else if (file.type() != FILE_TYPE_DIRECTORY) {
+    garbage_.insert(file.id());
   }
   return Status::Ok();
 }
@@ -80,7 +80,34 @@ Status FakeNamespaceStore::PurgeRecycled(uint64_t id) {
   if (recycled_.erase(id) == 0) {
     return NotFoundError("file " + std::to_string(id) + " is not in the recycle bin");
   }
-  std::erase_if(segments_, [&](const auto& kv) { return kv.first.first == id; });
+  garbage_.insert(id);
+  return Status::Ok();
+}
+
+Result<std::vector<uint64_t>> FakeNamespaceStore::ListGarbage() {
+  std::lock_guard lock(mu_);
+  return std::vector<uint64_t>(garbage_.begin(), garbage_.end());
+}
+
+Result<std::vector<SegmentInfo>> FakeNamespaceStore::ListSegments(uint64_t file_id) {
+  std::lock_guard lock(mu_);
+  std::vector<SegmentInfo> out;
+  for (const auto& [key, segment] : segments_) {
+    if (key.first == file_id) out.push_back(segment);
+  }
+  return out;
+}
+
+Status FakeNamespaceStore::RemoveSegment(uint64_t file_id, uint64_t offset) {
+  std::lock_guard lock(mu_);
+  segments_.erase({file_id, offset});
+  return Status::Ok();
+}
+
+Status FakeNamespaceStore::RemoveGarbage(uint64_t file_id) {
+  std::lock_guard lock(mu_);
+  garbage_.erase(file_id);
+  std::erase_if(segments_, [&](const auto& kv) { return kv.first.first == file_id; });
   return Status::Ok();
 }
 

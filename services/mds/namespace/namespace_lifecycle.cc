@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <random>
 
+#include "common/logging.h"
 #include "services/mds/namespace/namespace_manager.h"
 #include "services/mds/topology/cluster_map.h"
 
@@ -123,6 +124,43 @@ Result<int> NamespaceManager::PurgeExpired() {
     ++purged;
   }
   return purged;
+}
+
+Result<int> NamespaceManager::CollectGarbage(const ChunkDeleter& delete_chunk, int max_chunks) {
+  CURVE_ASSIGN_OR_RETURN(auto files, store_.ListGarbage());
+  int calls = 0, deleted = 0;
+  Status first_error;
+  for (uint64_t id : files) {
+    CURVE_ASSIGN_OR_RETURN(auto segments, store_.ListSegments(id));
+    bool all_gone = true;
+    for (const auto& segment : segments) {
+      bool gone = true;
+      for (const auto& chunk : segment.chunks()) {
+        if (calls++ >= max_chunks) return deleted;
+        Status status =
+            delete_chunk(segment.logical_pool_id(), chunk.copyset_id(), chunk.chunk_id());
+        if (!status.ok()) {
+          if (first_error.ok()) first_error = status;
+          gone = false;
+          break;  // its copyset is unreachable now: retry the segment later
+        }
+        ++deleted;
+      }
+      if (gone) {
+        CURVE_RETURN_IF_ERROR(store_.RemoveSegment(id, segment.offset()));
+      } else {
+        all_gone = false;
+      }
+    }
+    if (all_gone) {
+      CURVE_RETURN_IF_ERROR(store_.RemoveGarbage(id));
+      log::Get("mds")->info("op=CollectGarbage file_id={} segments={} done", id, segments.size());
+    }
+  }
+  if (!first_error.ok()) {
+    log::Get("mds")->warn("op=CollectGarbage err=\"{}\" (retried later)", first_error.ToString());
+  }
+  return deleted;
 }
 
 Result<SegmentInfo> NamespaceManager::GetOrAllocateSegment(const std::string& user,

@@ -64,6 +64,15 @@ class NamespaceManager {
   // many. Called periodically by the leader; a zero retention keeps files forever.
   Result<int> PurgeExpired();
 
+  // Deletes the chunks of purged volumes (garbage) on the chunkservers through
+  // `delete_chunk(logical_pool, copyset, chunk)`, which returns OK once the chunk is gone
+  // (also for a chunk never written). A segment is forgotten once all its chunks are gone, a
+  // purged volume once no segment is left; the rest is retried on the next call. At most
+  // `max_chunks` calls per run. Returns how many chunks were deleted. Called by the leader.
+  using ChunkDeleter =
+      std::function<Status(uint32_t logical_pool, uint32_t copyset, uint64_t chunk)>;
+  Result<int> CollectGarbage(const ChunkDeleter& delete_chunk, int max_chunks);
+
   // The segment at `offset` (a multiple of the segment size, below the volume size). When it
   // was never written and `allocate`, allocates it in the least used logical pool of the
   // volume's poolset below the usage limit, spreading chunks over its copysets round-robin;

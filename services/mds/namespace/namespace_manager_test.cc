@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -114,6 +115,58 @@ TEST_P(NamespaceTest, CreateStatListRenameExtendDeletePurge) {
   EXPECT_TRUE(manager_->ListRecycleBin("root")->empty());
   ASSERT_TRUE(manager_->Delete("alice", "/alice/v3", true).ok());
   ASSERT_TRUE(manager_->Delete("alice", "/alice", false).ok());
+}
+
+// Purged volumes are garbage until their chunks are deleted on the chunkservers: a segment
+// with a chunk that cannot be deleted now stays and is retried; everything is forgotten at the
+// end, and no chunk of a live or recycled volume is ever deleted.
+TEST_P(NamespaceTest, PurgedVolumesChunksAreDeletedThenForgotten) {
+  ASSERT_TRUE(manager_->Create("alice", "/d", FILE_TYPE_DIRECTORY, 0, "").ok());
+  std::map<std::string, std::set<uint64_t>> chunks;
+  for (std::string path : {"/d/a", "/d/b", "/d/kept"}) {
+    ASSERT_TRUE(manager_->Create("alice", path, FILE_TYPE_VOLUME, 10 * kGiB, "ssd").ok());
+    for (uint64_t offset : {uint64_t{0}, 3 * kGiB}) {
+      auto segment = manager_->GetOrAllocateSegment("alice", path, offset, true);
+      ASSERT_TRUE(segment.ok()) << segment.status();
+      for (const auto& c : segment->chunks()) chunks[path].insert(c.chunk_id());
+    }
+    ASSERT_EQ(chunks[path].size(), 8u);
+  }
+  std::set<uint64_t> deleted;
+  uint64_t unreachable = 0;
+  auto deleter = [&](uint32_t pool, uint32_t copyset, uint64_t chunk) {
+    EXPECT_TRUE(pool == 1 || pool == 2) << pool;
+    if (chunk == unreachable) return UnavailableError("copyset has no leader");
+    deleted.insert(chunk);
+    return Status::Ok();
+  };
+  ASSERT_TRUE(manager_->Delete("alice", "/d/a", true).ok());  // purged at once
+  ASSERT_TRUE(manager_->Delete("alice", "/d/b", false).ok());
+  auto run = manager_->CollectGarbage(deleter, 100);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(*run, 8);
+  EXPECT_EQ(deleted, chunks["/d/a"]) << "only the purged volume's chunks";
+  EXPECT_TRUE(store_->ListGarbage()->empty());
+
+  // b leaves the recycle bin; one of its chunks cannot be deleted yet.
+  auto bin = manager_->ListRecycleBin("alice");
+  ASSERT_EQ(bin->size(), 1u);
+  ASSERT_TRUE(manager_->Purge("alice", bin->at(0).id()).ok());
+  deleted.clear();
+  unreachable = *chunks["/d/b"].rbegin();
+  EXPECT_EQ(*manager_->CollectGarbage(deleter, 3), 3) << "the budget ends a run";
+  run = manager_->CollectGarbage(deleter, 100);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(deleted.size(), 7u);
+  EXPECT_EQ(store_->ListGarbage()->size(), 1u);
+  EXPECT_EQ(store_->ListSegments(bin->at(0).id())->size(), 1u) << "the failed segment stays";
+  unreachable = 0;
+  ASSERT_TRUE(manager_->CollectGarbage(deleter, 100).ok());
+  EXPECT_EQ(deleted, chunks["/d/b"]);
+  EXPECT_TRUE(store_->ListGarbage()->empty());
+  EXPECT_TRUE(store_->ListSegments(bin->at(0).id())->empty());
+  EXPECT_EQ(*manager_->CollectGarbage(deleter, 100), 0);
+  EXPECT_TRUE(manager_->GetOrAllocateSegment("alice", "/d/kept", 3 * kGiB, false).ok());
 }
 
 TEST_P(NamespaceTest, RecoverFromRecycleBinAndPurgeAfterRetention) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,12 +44,12 @@ class NamespaceStore {
   // Moves `from` (read at `revision`) to the parent and name of `to`; ALREADY_EXISTS when taken.
   virtual Status RenameFile(const FileInfo& from, int64_t revision, const FileInfo& to) = 0;
   // Removes a file read at `revision`. With `recycled`, stores it in the recycle bin in the
-  // same transaction; without, also removes its segments.
+  // same transaction; without, the file becomes garbage (see ListGarbage).
   virtual Status RemoveFile(const FileInfo& file, int64_t revision, const FileInfo* recycled) = 0;
 
   virtual Result<std::vector<FileInfo>> ListRecycled() = 0;
   virtual Result<std::optional<FileInfo>> GetRecycled(uint64_t id) = 0;
-  // Removes a file from the recycle bin with all its segments. NOT_FOUND when absent.
+  // Removes a file from the recycle bin; it becomes garbage. NOT_FOUND when absent.
   virtual Status PurgeRecycled(uint64_t id) = 0;
   // Moves recycled file `to.id()` back into the namespace as `to` (its parent and name), keeping
   // its segments. NOT_FOUND when it is not in the recycle bin; ALREADY_EXISTS when the name is
@@ -61,6 +62,14 @@ class NamespaceStore {
   // Reserves `count` consecutive chunk ids; returns the first.
   virtual Result<uint64_t> AllocateChunkIds(uint32_t count) = 0;
 
+  // Garbage: removed (purged) files whose segments are kept until their chunks are deleted on
+  // the chunkservers. The ids of such files; their segments; forgetting a segment (its chunks
+  // are gone) and a garbage file (no segment left).
+  virtual Result<std::vector<uint64_t>> ListGarbage() = 0;
+  virtual Result<std::vector<SegmentInfo>> ListSegments(uint64_t file_id) = 0;
+  virtual Status RemoveSegment(uint64_t file_id, uint64_t offset) = 0;
+  virtual Status RemoveGarbage(uint64_t file_id) = 0;
+
   // Stores a session bound to a lease of `ttl`, filling in lease_id. FAILED_PRECONDITION naming
   // the holder's client when another session holds the file.
   virtual Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) = 0;
@@ -72,7 +81,8 @@ class NamespaceStore {
 };
 
 // The namespace in etcd under <prefix>ns/: file/<parent>/<name>, recycle/<id>,
-// seg/<file>/<offset>, session/<file> (bound to an etcd lease), ids/{file,chunk} counters.
+// seg/<file>/<offset>, garbage/<id> (empty), session/<file> (bound to an etcd lease),
+// ids/{file,chunk} counters.
 // File ids are reserved from the counter in blocks (kFileIdBlock per store), so concurrent
 // creates do not contend on it: ids are unique across replicas but neither dense nor ordered.
 class EtcdNamespaceStore final : public NamespaceStore {
@@ -92,6 +102,10 @@ class EtcdNamespaceStore final : public NamespaceStore {
   Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
   Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
   Result<uint64_t> AllocateChunkIds(uint32_t count) override;
+  Result<std::vector<uint64_t>> ListGarbage() override;
+  Result<std::vector<SegmentInfo>> ListSegments(uint64_t file_id) override;
+  Status RemoveSegment(uint64_t file_id, uint64_t offset) override;
+  Status RemoveGarbage(uint64_t file_id) override;
   Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) override;
   Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
   Status RefreshSession(const SessionInfo& session) override;
@@ -127,6 +141,10 @@ class FakeNamespaceStore final : public NamespaceStore {
   Result<std::optional<SegmentInfo>> GetSegment(uint64_t file_id, uint64_t offset) override;
   Result<SegmentInfo> CreateSegment(const SegmentInfo& segment) override;
   Result<uint64_t> AllocateChunkIds(uint32_t count) override;
+  Result<std::vector<uint64_t>> ListGarbage() override;
+  Result<std::vector<SegmentInfo>> ListSegments(uint64_t file_id) override;
+  Status RemoveSegment(uint64_t file_id, uint64_t offset) override;
+  Status RemoveGarbage(uint64_t file_id) override;
   Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) override;
   Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
   Status RefreshSession(const SessionInfo& session) override;
@@ -140,6 +158,7 @@ class FakeNamespaceStore final : public NamespaceStore {
   int64_t next_lease_ = 1;
   std::map<std::pair<uint64_t, std::string>, FileRecord> files_;
   std::map<uint64_t, FileInfo> recycled_;
+  std::set<uint64_t> garbage_;
   std::map<std::pair<uint64_t, uint64_t>, SegmentInfo> segments_;
   std::map<uint64_t, SessionInfo> sessions_;
 };

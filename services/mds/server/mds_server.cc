@@ -15,12 +15,19 @@
 #include "common/rpc/server.h"
 #include "common/signals.h"
 #include "services/mds/namespace/namespace_manager.h"
+#include "services/mds/server/chunk_deleter.h"
 #include "services/mds/server/leader_state.h"
 #include "services/mds/server/rpc_observer.h"
 #include "services/mds/server/services.h"
 #include "services/mds/topology/topology_manager.h"
 
 namespace curve::mds {
+namespace {
+
+// Chunks of purged volumes deleted per tick at most, so a large purge does not stall the tick.
+constexpr int kChunkDeletesPerTick = 256;
+
+}  // namespace
 
 struct MdsServer::Impl {
   MdsOptions options;
@@ -101,10 +108,23 @@ void MdsServer::Impl::TickLoop() {
   auto purge_every = std::clamp<std::chrono::milliseconds>(retention / 4, options.tick_interval,
                                                            std::chrono::minutes(1));
   auto last_purge = std::chrono::steady_clock::time_point();
+  ChunkDeleter deleter(std::chrono::seconds(2));
   while (!WaitFor(options.tick_interval)) {
     if (!leader.leading()) continue;
     Status status = topology->Tick();
     if (!status.ok()) logger->warn("op=Tick err=\"{}\"", status.ToString());
+    auto collected = names->CollectGarbage(
+        [&](uint32_t pool, uint32_t copyset, uint64_t chunk) -> Status {
+          CURVE_ASSIGN_OR_RETURN(std::string leader_address,
+                                 topology->LeaderAddress({pool, copyset}));
+          return deleter.Delete(leader_address, pool, copyset, chunk);
+        },
+        kChunkDeletesPerTick);
+    if (!collected.ok()) {
+      logger->warn("op=CollectGarbage err=\"{}\"", collected.status().ToString());
+    } else if (*collected > 0) {
+      logger->info("op=CollectGarbage chunks_deleted={}", *collected);
+    }
     auto now = std::chrono::steady_clock::now();
     if (retention.count() > 0 && now - last_purge >= purge_every) {
       last_purge = now;
