@@ -12,26 +12,12 @@
 
 #include "services/client/volume.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/cluster/pattern.h"
 
 namespace curve::testing {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
-
-// A 4 KiB block whose content is derived from (offset, generation) and carries its own checksum.
-std::string Block(uint64_t offset, uint64_t generation) {
-  std::string block(4096, '\0');
-  uint64_t x = offset * 0x9E3779B97F4A7C15ull + generation * 0xBF58476D1CE4E5B9ull + 1;
-  for (size_t i = 0; i + 8 <= block.size() - 16; i += 8) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    std::memcpy(&block[i], &x, 8);
-  }
-  std::memcpy(&block[4096 - 16], &offset, 8);
-  std::memcpy(&block[4096 - 8], &generation, 8);
-  return block;
-}
 
 class DataPathTest : public ::testing::Test {
  protected:
@@ -61,14 +47,14 @@ TEST_F(DataPathTest, ChecksummedPatternAcrossChunkAndSegmentBoundaries) {
                                                        {64 * kMiB - 4096, 4096}};
   for (auto [offset, length] : ranges) {
     std::string data;
-    for (uint64_t at = offset; at < offset + length; at += 4096) data += Block(at, 1);
+    for (uint64_t at = offset; at < offset + length; at += 4096) data += PatternBlock(at, 1);
     ASSERT_TRUE(volume_->Write(offset, data.size(), data.data()).ok());
   }
   for (auto [offset, length] : ranges) {
     std::string got(length, 'x');
     ASSERT_TRUE(volume_->Read(offset, length, got.data()).ok());
     for (uint64_t at = 0; at < length; at += 4096) {
-      ASSERT_EQ(got.substr(at, 4096), Block(offset + at, 1)) << "offset " << offset + at;
+      ASSERT_EQ(got.substr(at, 4096), PatternBlock(offset + at, 1)) << "offset " << offset + at;
     }
   }
   // Never written: zeros, both in an allocated segment and in an unallocated one.
@@ -80,7 +66,7 @@ TEST_F(DataPathTest, ChecksummedPatternAcrossChunkAndSegmentBoundaries) {
   // Many in flight at once through the asynchronous API.
   std::atomic<int> pending{64}, failed{0};
   std::vector<std::string> blocks;
-  for (int i = 0; i < 64; ++i) blocks.push_back(Block(30 * kMiB + i * 4096ull, 2));
+  for (int i = 0; i < 64; ++i) blocks.push_back(PatternBlock(30 * kMiB + i * 4096ull, 2));
   for (int i = 0; i < 64; ++i) {
     volume_->AsyncWrite(30 * kMiB + i * 4096ull, 4096, blocks[i].data(), [&](Status s) {
       if (!s.ok()) ++failed;
@@ -125,7 +111,7 @@ TEST_F(DataPathTest, KillChunkServerDuringWritesLosesNothing) {
     auto last = std::chrono::steady_clock::now();
     for (uint64_t i = 0; !stop; ++i) {
       uint64_t offset = (i * 7919 % 4096) * 4096 + (i % 3) * 8 * kMiB;
-      std::string block = Block(offset, i + 10);
+      std::string block = PatternBlock(offset, i + 10);
       Status s = volume_->Write(offset, 4096, block.data());
       auto now = std::chrono::steady_clock::now();
       if (s.ok()) {
@@ -153,7 +139,7 @@ TEST_F(DataPathTest, KillChunkServerDuringWritesLosesNothing) {
   for (const auto& [offset, generation] : acked) {
     std::string got(4096, 'x');
     ASSERT_TRUE(volume_->Read(offset, 4096, got.data()).ok());
-    ASSERT_EQ(got, Block(offset, generation)) << "offset " << offset;
+    ASSERT_EQ(got, PatternBlock(offset, generation)) << "offset " << offset;
   }
   std::ifstream log(cluster_->dir() + "/cs0.log");
   std::stringstream text;

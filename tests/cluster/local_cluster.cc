@@ -81,11 +81,13 @@ Status LocalCluster::Init() {
     if (access(mds.binary.c_str(), X_OK) != 0) mds.binary = bin_dir_ + "/curve-mds";
     mds.etcd_endpoint = etcd_->endpoint();
     mds.log_path = dir_ + "/mds" + std::to_string(i) + ".log";
-    mds.extra_flags = {"--namespace.chunkSize=" + std::to_string(options_.chunk_size),
-                       "--namespace.segmentSize=" + std::to_string(options_.segment_size),
-                       "--namespace.minVolumeSize=" + std::to_string(options_.chunk_size),
-                       "--topology.offlineTimeout=" + Millis(options_.offline_timeout),
-                       "--topology.replaceAfter=" + Millis(options_.replace_after)};
+    mds.extra_flags = {
+        "--namespace.chunkSize=" + std::to_string(options_.chunk_size),
+        "--namespace.segmentSize=" + std::to_string(options_.segment_size),
+        "--namespace.minVolumeSize=" + std::to_string(options_.chunk_size),
+        "--topology.offlineTimeout=" + Millis(options_.offline_timeout),
+        "--topology.replaceAfter=" + Millis(options_.replace_after),
+        "--topology.maxConcurrentChanges=" + std::to_string(options_.max_concurrent_changes)};
     CURVE_ASSIGN_OR_RETURN(auto process, mds::testing::MdsProcess::Start(mds));
     mds_addresses_.push_back(process->address());
     mds_.push_back(std::move(process));
@@ -178,6 +180,16 @@ pid_t LocalCluster::chunkserver_pid(int i) const {
   return chunkservers_[i].process ? chunkservers_[i].process->pid() : -1;
 }
 
+size_t LocalCluster::PoolFileCount(int i) const {
+  std::error_code error;
+  size_t count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(chunkservers_[i].data_dir + "/chunkfilepool", error)) {
+    if (entry.path().extension() != ".tmp") ++count;
+  }
+  return count;
+}
+
 void LocalCluster::KillChunkServer(int i) {
   if (chunkservers_[i].process) chunkservers_[i].process->Kill(SIGKILL);
   chunkservers_[i].process.reset();
@@ -201,6 +213,60 @@ Status LocalCluster::CreateVolume(const std::string& user, const std::string& pa
   return client->Call("CreateFile", [&](const auto& channel, grpc::ClientContext& c) {
     return mds::NamespaceService::NewStub(channel)->CreateFile(&c, request, &response);
   });
+}
+
+Status LocalCluster::DeleteVolume(const std::string& user, const std::string& path, bool purge) {
+  mds::DeleteFileRequest request;
+  request.set_user(user);
+  request.set_path(path);
+  request.set_purge(purge);
+  mds::DeleteFileResponse response;
+  auto client = Client(mds_addresses_);
+  return client->Call("DeleteFile", [&](const auto& channel, grpc::ClientContext& c) {
+    return mds::NamespaceService::NewStub(channel)->DeleteFile(&c, request, &response);
+  });
+}
+
+Status LocalCluster::PurgeRecycled(const std::string& user, const std::string& path) {
+  auto client = Client(mds_addresses_);
+  mds::ListRecycleBinRequest list;
+  list.set_user(user);
+  mds::ListRecycleBinResponse recycled;
+  CURVE_RETURN_IF_ERROR(
+      client->Call("ListRecycleBin", [&](const auto& channel, grpc::ClientContext& c) {
+        return mds::NamespaceService::NewStub(channel)->ListRecycleBin(&c, list, &recycled);
+      }));
+  for (const auto& file : recycled.files()) {
+    if (file.path() != path) continue;
+    mds::PurgeFileRequest request;
+    request.set_user(user);
+    request.set_file_id(file.id());
+    mds::PurgeFileResponse response;
+    return client->Call("PurgeFile", [&](const auto& channel, grpc::ClientContext& c) {
+      return mds::NamespaceService::NewStub(channel)->PurgeFile(&c, request, &response);
+    });
+  }
+  return NotFoundError(path + " is not in the recycle bin of " + user);
+}
+
+Result<mds::Topology> LocalCluster::GetTopology() const {
+  mds::GetTopologyResponse response;
+  auto client = Client(mds_addresses_);
+  CURVE_RETURN_IF_ERROR(
+      client->Call("GetTopology", [&](const auto& channel, grpc::ClientContext& c) {
+        return mds::TopologyService::NewStub(channel)->GetTopology(&c, {}, &response);
+      }));
+  return response.topology();
+}
+
+Result<mds::GetClusterHealthResponse> LocalCluster::GetHealth() const {
+  mds::GetClusterHealthResponse response;
+  auto client = Client(mds_addresses_);
+  CURVE_RETURN_IF_ERROR(
+      client->Call("GetClusterHealth", [&](const auto& channel, grpc::ClientContext& c) {
+        return mds::TopologyService::NewStub(channel)->GetClusterHealth(&c, {}, &response);
+      }));
+  return response;
 }
 
 Status LocalCluster::WaitHealthy(std::chrono::milliseconds timeout) {

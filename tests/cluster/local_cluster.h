@@ -20,6 +20,7 @@
 #include "common/result.h"
 #include "common/testing/etcd_process.h"
 #include "common/testing/subprocess.h"
+#include "proto/mds/topology.pb.h"
 
 namespace curve::mds::testing {
 class MdsProcess;
@@ -39,6 +40,7 @@ struct LocalClusterOptions {
   std::chrono::milliseconds heartbeat{300};
   std::chrono::milliseconds offline_timeout{3000};
   std::chrono::milliseconds replace_after{1000000};  // scheduler replacement of dead members
+  int max_concurrent_changes = 4;                    // scheduler membership changes in flight
   std::string base_dir;                              // empty: a fresh temp dir removed at the end
   bool keep_dir = false;
 };
@@ -56,8 +58,11 @@ class LocalCluster {
   // The chunkserver's address (host:port) and id.
   const std::string& chunkserver_address(int i) const { return chunkservers_[i].address; }
   uint32_t chunkserver_id(int i) const { return chunkservers_[i].id; }
+  const std::string& chunkserver_data_dir(int i) const { return chunkservers_[i].data_dir; }
   // The chunkserver's process id; -1 while it is killed.
   pid_t chunkserver_pid(int i) const;
+  // Files in the chunkserver's chunk file pool (clean or dirty): chunks not in use.
+  size_t PoolFileCount(int i) const;
   int IndexOf(const std::string& address) const;
 
   // kill -9 / restart on the same dir and port.
@@ -67,8 +72,15 @@ class LocalCluster {
   // Creates a volume through the MDS.
   Status CreateVolume(const std::string& user, const std::string& path, uint64_t size,
                       const std::string& poolset = "");
+  // Deletes a volume through the MDS: into the recycle bin, or purged at once.
+  Status DeleteVolume(const std::string& user, const std::string& path, bool purge);
+  // Purges the volume deleted from `path` out of the recycle bin.
+  Status PurgeRecycled(const std::string& user, const std::string& path);
   // Waits until the MDS reports the cluster healthy.
   Status WaitHealthy(std::chrono::milliseconds timeout);
+  // The MDS's topology (chunkserver states from heartbeats) and health summary.
+  Result<mds::Topology> GetTopology() const;
+  Result<mds::GetClusterHealthResponse> GetHealth() const;
 
  private:
   struct ChunkServerProcess {

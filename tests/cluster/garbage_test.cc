@@ -1,0 +1,69 @@
+// Stale data deletion: when a volume is purged (at once, or out of the recycle bin), the MDS
+// deletes its chunks through the copyset leaders and their files return to every chunkserver's
+// chunk file pool; a volume in the recycle bin keeps its chunks.
+#include <gtest/gtest.h>
+
+#include "services/client/volume.h"
+#include "tests/cluster/local_cluster.h"
+#include "tests/cluster/pattern.h"
+
+namespace curve::testing {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+constexpr uint64_t kVolumeSize = 8 * kMiB;  // one segment, 8 chunks of 1 MiB
+
+TEST(ChunkGarbageTest, PurgedVolumesReturnTheirChunksToThePools) {
+  LocalClusterOptions options;
+  auto started = LocalCluster::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<LocalCluster> cluster = std::move(started).value();
+  auto write_volume = [&](const std::string& path) {
+    ASSERT_TRUE(cluster->CreateVolume("alice", path, kVolumeSize).ok());
+    client::VolumeOptions volume_options;
+    volume_options.mds_addresses = cluster->mds_list();
+    auto volume = client::Volume::Open(volume_options, "alice", path);
+    ASSERT_TRUE(volume.ok()) << volume.status();
+    for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
+      std::string data = PatternRange(offset, kMiB, 1);
+      ASSERT_TRUE((*volume)->Write(offset, data.size(), data.data()).ok()) << path << offset;
+    }
+  };
+  // Every chunkserver is in every copyset: each holds every chunk.
+  auto pools_hold = [&](uint64_t chunks) {
+    return PollUntil(
+        [&] {
+          for (int i = 0; i < cluster->chunkserver_count(); ++i) {
+            if (cluster->PoolFileCount(i) != options.chunks_per_disk - chunks) return false;
+          }
+          return true;
+        },
+        std::chrono::seconds(30));
+  };
+  auto counts = [&] {
+    std::string out;
+    for (int i = 0; i < cluster->chunkserver_count(); ++i) {
+      out += std::to_string(cluster->PoolFileCount(i)) + " ";
+    }
+    return out + "of " + std::to_string(options.chunks_per_disk);
+  };
+  const uint64_t chunks = kVolumeSize / options.chunk_size;
+  write_volume("/purged");
+  write_volume("/recycled");
+  ASSERT_TRUE(pools_hold(2 * chunks)) << counts();
+
+  ASSERT_TRUE(cluster->DeleteVolume("alice", "/purged", true).ok());
+  ASSERT_TRUE(cluster->DeleteVolume("alice", "/recycled", false).ok());
+  EXPECT_TRUE(pools_hold(chunks)) << "purged chunks not returned: " << counts();
+  // The garbage collector has run since /recycled went to the recycle bin (it collected a
+  // volume purged later): the recycled volume kept its chunks.
+  write_volume("/later");
+  ASSERT_TRUE(cluster->DeleteVolume("alice", "/later", true).ok());
+  EXPECT_TRUE(pools_hold(chunks)) << counts();
+
+  ASSERT_TRUE(cluster->PurgeRecycled("alice", "/recycled").ok());
+  EXPECT_TRUE(pools_hold(0)) << "recycled chunks not returned after the purge: " << counts();
+}
+
+}  // namespace
+}  // namespace curve::testing
