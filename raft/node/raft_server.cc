@@ -172,7 +172,8 @@ Result<std::shared_ptr<RaftGroup>> RaftServer::CreateGroup(const GroupOptions& o
   return handle;
 }
 
-Status RaftServer::RemoveGroup(GroupId group, bool destroy_log) {
+Status RaftServer::RemoveGroup(GroupId group, bool destroy_log,
+                               const std::function<void(const Entry&)>& visit) {
   std::shared_ptr<Driver> driver;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -185,12 +186,23 @@ Status RaftServer::RemoveGroup(GroupId group, bool destroy_log) {
   }
   auto promise = std::make_shared<std::promise<Status>>();
   std::future<Status> removed = promise->get_future();
-  bool posted =
-      driver->Post([driver = driver.get(), group, destroy_log, promise, store = store_.get()] {
+  bool posted = driver->Post(
+      [driver = driver.get(), group, destroy_log, promise, store = store_.get(), &visit] {
         driver->RemoveReplica(group, UnavailableError("raft group " + std::to_string(group) +
                                                       " was removed from this node"));
         Status status;
-        if (destroy_log) {
+        if (destroy_log && visit) {
+          std::shared_ptr<GroupLog> log = store->Group(group);
+          for (Index lo = log->FirstIndex(); status.ok() && lo <= log->LastIndex();) {
+            Result<std::vector<Entry>> entries =
+                log->Entries(lo, log->LastIndex() + 1, uint64_t{4} << 20);
+            if (!entries.ok()) status = entries.status().WithContext("read log to remove");
+            if (!status.ok() || entries->empty()) break;
+            for (const Entry& e : *entries) visit(e);
+            lo = entries->back().index + 1;
+          }
+        }
+        if (destroy_log && status.ok()) {
           WriteBatch batch;
           batch.RemoveGroup(group);
           status = store->Write(std::move(batch));

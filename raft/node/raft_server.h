@@ -16,6 +16,7 @@
 // Thread-safety: all methods are thread-safe, except that CreateGroup and RemoveGroup must not be
 // called from a raft callback (they wait for a driver).
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,8 +59,11 @@ class RaftServer {
   // GroupOptions). AlreadyExists when hosted already.
   Result<std::shared_ptr<RaftGroup>> CreateGroup(const GroupOptions& options);
   // Stops hosting the group (its requests fail with Unavailable); with `destroy_log` its log is
-  // erased too (e.g. after the group moved away).
-  Status RemoveGroup(GroupId group, bool destroy_log);
+  // erased too (e.g. after the group moved away), once `visit` (when set) has seen every entry
+  // still in it, so the application can undo effects of entries it applied ahead of the commit
+  // index this node knows (after a restart those are not replayed).
+  Status RemoveGroup(GroupId group, bool destroy_log,
+                     const std::function<void(const Entry&)>& visit = {});
   std::shared_ptr<RaftGroup> Group(GroupId group) const;
   std::vector<GroupId> Groups() const;
 

@@ -169,9 +169,9 @@ TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMe
 
   // The dead chunkserver comes back (once the MDS sees the second one offline, so the pool is
   // not rebalanced onto it meanwhile): the MDS tells it that it is no member of its copysets
-  // any more; it removes them and the chunk files their state machines list return to its pool.
-  // (Chunks whose last writes it applied beyond the commit index it had persisted are not known
-  // after its restart and stay on disk: see services/mds/README.md.)
+  // any more; it removes them and every chunk file returns to its pool (also those written by
+  // entries it applied beyond the commit index it had persisted, which a restart does not
+  // replay).
   ASSERT_TRUE(PollUntil(
       [&] {
         auto summary = cluster->GetHealth();
@@ -200,6 +200,7 @@ TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMe
   EXPECT_EQ(ReadFile(cluster->chunkserver_data_dir(victim) + "/copysets.list"), "");
   EXPECT_GT(chunks_deleted, 0u);
   EXPECT_EQ(cluster->PoolFileCount(victim), pool_before + chunks_deleted);
+  EXPECT_EQ(cluster->PoolFileCount(victim), options.chunks_per_disk);
   std::printf("the returned member deleted %zu chunks; %zu of %llu pool files free\n",
               chunks_deleted, cluster->PoolFileCount(victim),
               static_cast<unsigned long long>(options.chunks_per_disk));

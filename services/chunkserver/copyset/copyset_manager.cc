@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/logging.h"
+#include "proto/chunkserver/chunk.pb.h"
 
 namespace curve::chunkserver {
 
@@ -84,27 +86,41 @@ Status CopysetManager::Host(const CopysetKey& key, const std::vector<CopysetPeer
 
 Status CopysetManager::Remove(const CopysetKey& key) {
   std::shared_ptr<Copyset> removed;
+  // Chunks written by entries still in the log: after a restart the replica only replays up to
+  // the commit index it had persisted, so chunks it wrote beyond that are not in the state
+  // machine's list.
+  std::set<ChunkId> chunks;
+  auto visit = [&chunks](const raft::Entry& e) {
+    ChunkOp op;
+    if (e.type == raft::EntryType::kNormal && op.ParseFromString(e.data) &&
+        op.kind() == ChunkOp::WRITE) {
+      chunks.insert(op.chunk_id());
+    }
+  };
   {
     std::lock_guard lock(mu_);
     auto it = copysets_.find(key);
     if (it == copysets_.end()) return Status::Ok();
-    CURVE_RETURN_IF_ERROR(server_->RemoveGroup(key.group(), true));
+    CURVE_RETURN_IF_ERROR(server_->RemoveGroup(key.group(), true, visit));
     removed = std::move(it->second);
     copysets_.erase(it);
     recorded_.erase(key);
     CURVE_RETURN_IF_ERROR(Persist());
   }
   // The group is stopped: nothing applies to the state machine any more.
-  std::vector<ChunkId> chunks = removed->state_machine->Chunks();
+  for (ChunkId id : removed->state_machine->Chunks()) chunks.insert(id);
+  size_t deleted = 0;
   for (ChunkId id : chunks) {
-    Status deleted = store_->Delete(id);
-    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-      return deleted.WithContext("delete chunk " + std::to_string(id) + " of removed copyset " +
-                                 key.Name());
+    Status status = store_->Delete(id);
+    if (status.ok()) {
+      ++deleted;
+    } else if (status.code() != StatusCode::kNotFound) {
+      return status.WithContext("delete chunk " + std::to_string(id) + " of removed copyset " +
+                                key.Name());
     }
   }
   log::Get("chunkserver")
-      ->info("op=RemoveCopyset copyset={} chunks_deleted={}", key.Name(), chunks.size());
+      ->info("op=RemoveCopyset copyset={} chunks_deleted={}", key.Name(), deleted);
   return Status::Ok();
 }
 

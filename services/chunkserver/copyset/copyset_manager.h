@@ -58,9 +58,10 @@ class CopysetManager {
   // Hosts the copyset: as a founding member of `peers`, or (peers empty) joining an existing
   // group that will add this node. OK when hosted already.
   Status Create(const CopysetKey& key, const std::vector<CopysetPeer>& peers);
-  // Stops hosting it, erases its log and deletes its chunks (their files return to the chunk
-  // file pool). Only for a replica that is no longer a member (the MDS said so): its data is
-  // gone from this disk.
+  // Stops hosting it, erases its log and deletes its chunks: those its state machine lists and
+  // those written by entries still in its log (their files return to the chunk file pool).
+  // Only for a replica that is no longer a member (the MDS said so): its data is gone from this
+  // disk.
   Status Remove(const CopysetKey& key);
 
   // The hosted copyset, or nullptr. Stays valid after a Remove (requests then fail).

@@ -118,8 +118,7 @@ Status Heartbeat::Beat() {
     report->set_epoch(status->applied_config_index);
     reported[copyset->key] = {
         status->applied_config_index,
-        !status->applied_config.empty() && !status->applied_config.Contains(server_->node_id()),
-        status->applied >= status->commit};
+        !status->applied_config.empty() && !status->applied_config.Contains(server_->node_id())};
     std::lock_guard lock(mu_);
     report->set_change_in_progress(changing_.count(copyset->key) > 0);
   }
@@ -142,9 +141,6 @@ void Heartbeat::Execute(const mds::HeartbeatResponse& response,
     // The MDS knows a configuration without this chunkserver; act on it only when it is newer
     // than what this replica applied, or when the replica's own configuration agrees.
     if (it->second.epoch >= notice.epoch() && !it->second.outside) continue;
-    // Chunks are known to the state machine once applied: wait until the replica applied what
-    // its log holds as committed (after a restart it replays), so none is left behind.
-    if (!it->second.caught_up) continue;
     {
       std::lock_guard lock(mu_);
       if (changing_.count(key)) continue;

@@ -56,9 +56,8 @@ class Heartbeat {
  private:
   void Loop();
   struct Reported {
-    uint64_t epoch = 0;      // of the applied configuration
-    bool outside = false;    // that configuration does not include this chunkserver
-    bool caught_up = false;  // applied everything known committed
+    uint64_t epoch = 0;    // of the applied configuration
+    bool outside = false;  // that configuration does not include this chunkserver
   };
   void Execute(const mds::HeartbeatResponse& response,
                const std::map<CopysetKey, Reported>& reported);
