@@ -93,22 +93,33 @@ Status LocalCluster::Init() {
     mds_.push_back(std::move(process));
   }
   CURVE_RETURN_IF_ERROR(ApplyTopology());
-  fs::PosixFileSystem fs;
   for (int i = 0; i < options_.chunkservers; ++i) {
-    ChunkServerProcess cs;
-    int zone = i % 3;
-    size_t poolset = static_cast<size_t>(i / 3) % options_.poolsets.size();
-    cs.poolset = options_.poolsets[poolset];
-    cs.data_dir = dir_ + "/cs" + std::to_string(i);
-    cs.address = HostOf(poolset, zone) + ":" + std::to_string(PickFreePort());
-    chunkserver::FormatOptions format;
-    format.chunk_size = options_.chunk_size;
-    format.chunk_count = options_.chunks_per_disk;
-    CURVE_RETURN_IF_ERROR(chunkserver::FilePool::Format(cs.data_dir, format, &fs));
-    chunkservers_.push_back(std::move(cs));
+    CURVE_RETURN_IF_ERROR(FormatChunkServer(i % 3, static_cast<size_t>(i / 3)));
   }
   for (int i = 0; i < options_.chunkservers; ++i) CURVE_RETURN_IF_ERROR(LaunchChunkServer(i));
   return WaitHealthy(std::chrono::seconds(60));
+}
+
+Status LocalCluster::FormatChunkServer(int zone, size_t group) {
+  ChunkServerProcess cs;
+  size_t poolset = group % options_.poolsets.size();
+  cs.poolset = options_.poolsets[poolset];
+  cs.data_dir = dir_ + "/cs" + std::to_string(chunkservers_.size());
+  cs.address = HostOf(poolset, zone) + ":" + std::to_string(PickFreePort());
+  chunkserver::FormatOptions format;
+  format.chunk_size = options_.chunk_size;
+  format.chunk_count = options_.chunks_per_disk;
+  fs::PosixFileSystem fs;
+  CURVE_RETURN_IF_ERROR(chunkserver::FilePool::Format(cs.data_dir, format, &fs));
+  chunkservers_.push_back(std::move(cs));
+  return Status::Ok();
+}
+
+Result<int> LocalCluster::AddChunkServer(int zone) {
+  CURVE_RETURN_IF_ERROR(FormatChunkServer(zone, 0));
+  int i = static_cast<int>(chunkservers_.size()) - 1;
+  CURVE_RETURN_IF_ERROR(LaunchChunkServer(i));
+  return i;
 }
 
 Status LocalCluster::ApplyTopology() {

@@ -65,6 +65,9 @@ class LocalCluster {
   size_t PoolFileCount(int i) const;
   int IndexOf(const std::string& address) const;
 
+  // Formats and starts one more chunkserver of the first poolset in `zone` (on that zone's
+  // server); returns its index.
+  Result<int> AddChunkServer(int zone);
   // kill -9 / restart on the same dir and port.
   void KillChunkServer(int i);
   Status RestartChunkServer(int i);
@@ -93,6 +96,8 @@ class LocalCluster {
 
   explicit LocalCluster(LocalClusterOptions options);
   Status Init();
+  // Adds a formatted data dir for a chunkserver of poolset `group % poolsets` in `zone`.
+  Status FormatChunkServer(int zone, size_t group);
   Status LaunchChunkServer(int i);
   Status ApplyTopology();
 
