@@ -1,5 +1,6 @@
 #include "raft/storage/log_store.h"
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <unordered_set>
@@ -16,6 +17,8 @@ namespace {
 constexpr uint64_t kMaxEntriesRecordBytes = 1 << 20;
 // A batch larger than this is refused (a frame is at most wal::kMaxFrameLength).
 constexpr uint64_t kMaxBatchBytes = 512 << 20;
+// The active segment is zero-filled this far ahead of its last frame (wal_format.h).
+constexpr uint64_t kZeroFillAhead = 4 << 20;
 
 std::string Str(uint64_t v) { return std::to_string(v); }
 
@@ -88,6 +91,13 @@ LogStore::~LogStore() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (active_ != nullptr && error_.ok()) {
+    // A clean close leaves no zero-filled tail to skip at the next open.
+    Status status = TrimActive();
+    if (!status.ok()) {
+      log::Get("raft")->warn("op=CloseLog dir={} err=\"{}\"", options_.dir, status.ToString());
+    }
+  }
 }
 
 std::shared_ptr<GroupLog> LogStore::NewGroupLog(GroupId group, GroupState state) const {
@@ -370,9 +380,23 @@ Result<std::pair<uint64_t, uint64_t>> LogStore::AppendFrame(const std::string& f
     CURVE_RETURN_IF_ERROR(Roll());
   }
   uint64_t offset = active_size_;
+  uint64_t end = offset + frame.size();
   std::string path = segments_.PathOf(active_seq_);
+  if (end > zeroed_until_) {
+    // Frames then overwrite blocks that already exist, so their fdatasync flushes data only,
+    // without a file-system journal commit for a new size (which costs milliseconds).
+    uint64_t target = std::max(end, std::min(options_.segment_bytes, end + kZeroFillAhead));
+    static const std::string kZeros(1 << 20, '\0');
+    for (uint64_t at = end; at < target;) {
+      uint64_t n = std::min<uint64_t>(kZeros.size(), target - at);
+      CURVE_RETURN_IF_ERROR(
+          active_->Write(at, std::string_view(kZeros.data(), n)).WithContext("zero-fill " + path));
+      at += n;
+    }
+    zeroed_until_ = target;
+  }
   CURVE_RETURN_IF_ERROR(active_->Write(offset, frame).WithContext("append to " + path));
-  active_size_ += frame.size();
+  active_size_ = end;
   if (sync) CURVE_RETURN_IF_ERROR(active_->Sync().WithContext("sync " + path));
   std::lock_guard<std::mutex> lock(stats_mu_);
   stats_.bytes_written += frame.size();
@@ -396,16 +420,24 @@ Status LogStore::CreateSegment(uint64_t seq) {
   active_ = std::move(file);
   active_seq_ = seq;
   active_size_ = header.size();
+  zeroed_until_ = active_size_;
+  return Status::Ok();
+}
+
+Status LogStore::TrimActive() {
+  std::string path = segments_.PathOf(active_seq_);
+  if (zeroed_until_ > active_size_) {
+    CURVE_RETURN_IF_ERROR(active_->Truncate(active_size_).WithContext("trim " + path));
+    zeroed_until_ = active_size_;
+  }
+  CURVE_RETURN_IF_ERROR(active_->Sync().WithContext("sync " + path));
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  ++stats_.syncs;
   return Status::Ok();
 }
 
 Status LogStore::Roll() {
-  std::string path = segments_.PathOf(active_seq_);
-  CURVE_RETURN_IF_ERROR(active_->Sync().WithContext("sync " + path));
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    ++stats_.syncs;
-  }
+  CURVE_RETURN_IF_ERROR(TrimActive());  // only the last segment may end in zeros
   CURVE_RETURN_IF_ERROR(CreateSegment(active_seq_ + 1));
   rolled_ = true;
   FlushPayloadDeletes();  // every earlier frame is durable now

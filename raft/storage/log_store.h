@@ -11,10 +11,11 @@
 // Writes and group commit: Write/WriteAsync queue a WriteBatch; one writer thread takes every
 // batch queued (up to max_round_bytes, and at most one batch per group so each batch is validated
 // against durable state), encodes the valid ones into one frame, writes it with one pwrite and
-// syncs it with one fdatasync, then applies it to the in-memory indexes and completes the
-// batches in queue order. While it syncs, new batches queue up for the next round, so the number
-// of syncs tracks the disk's sync rate, not the number of writers. A batch is atomic: after a
-// crash it is recovered entirely or not at all, and batches are recovered in order.
+// syncs it with one fdatasync (over zeros written ahead, wal_format.h), then applies it to the
+// in-memory indexes and completes the batches in queue order. While it syncs, new batches queue up
+// for the next round, so the number of syncs tracks the disk's sync rate, not the number of
+// writers. A batch is atomic: after a crash it is recovered entirely or not at all, and batches are
+// recovered in order.
 //
 // Snapshot payloads are written to their own files by the calling thread before the batch is
 // queued (snapshot_files.h); the batch's snapshot record names the file.
@@ -144,6 +145,8 @@ class LogStore {
   // syncing when `sync`; returns its segment seq and offset.
   Result<std::pair<uint64_t, uint64_t>> AppendFrame(const std::string& frame, bool sync);
   Status CreateSegment(uint64_t seq);
+  // Cuts the active segment's zero-filled tail off and syncs it.
+  Status TrimActive();
   Status Roll();
   // Decodes a frame just written and applies its records to the groups' indexes.
   // `appended` holds, per group, the entries a batch appended (for the caches).
@@ -178,7 +181,8 @@ class LogStore {
   std::atomic<std::thread::id> writer_id_;
   std::shared_ptr<fs::File> active_;
   uint64_t active_seq_ = 0;
-  uint64_t active_size_ = 0;
+  uint64_t active_size_ = 0;   // end of the last frame
+  uint64_t zeroed_until_ = 0;  // the file's size: zeros from active_size_ on
   bool rolled_ = false;
   Status error_;
   std::string frame_;

@@ -11,6 +11,7 @@
 #include "common/fs/testing/fault_injection_file_system.h"
 #include "raft/core/configuration.h"
 #include "raft/storage/testing/log_model.h"
+#include "raft/storage/wal_format.h"
 
 namespace curve::raft {
 namespace {
@@ -332,6 +333,49 @@ TEST_F(LogStoreTest, SyncOffReopensAfterCleanClose) {
   // Only segment rolls sync (the old segment and the new header).
   EXPECT_LT(fs_.Count(FaultInjectionFileSystem::Op::kSync) - syncs, 10u);
   store.reset();
+  store = Open();
+  EXPECT_EQ(model_.Diff(*store), "");
+}
+
+// Frames overwrite zeros written ahead of them, so a sync never has to commit a new file size;
+// a crash leaves the zeros behind (recovery drops them), a clean close trims them.
+TEST_F(LogStoreTest, ActiveSegmentIsZeroFilledAheadAndTrimmedOnClose) {
+  auto frames_end = [](const std::string& data) {
+    uint64_t off = wal::kSegmentHeaderSize;
+    while (off + wal::kFrameHeaderSize <= data.size()) {
+      uint32_t length = wal::DecodeFixed32(data.data() + off + 4);
+      if (length == 0) break;
+      off += wal::kFrameHeaderSize + length;
+    }
+    return off;
+  };
+  auto store = Open();
+  for (Index i = 1; i <= 3; ++i) {
+    WriteBatch b;
+    b.Append(1, Entries(i, {1}, std::string(100, 'z')));
+    MustWrite(*store, b);
+  }
+  std::string path = "/log/" + wal::SegmentName(store->SegmentSeqs().back());
+  std::string data = *fs_.Contents(path);
+  uint64_t end = frames_end(data);
+  EXPECT_EQ(data.size(), Options().segment_bytes);
+  EXPECT_GT(end, wal::kSegmentHeaderSize + 300);
+  EXPECT_EQ(data.find_first_not_of('\0', end), std::string::npos);
+
+  fs_.RestartDroppingUnsynced();  // power cut: the zeros are on disk behind the last frame
+  store.reset();
+  store = Open();
+  EXPECT_EQ(model_.Diff(*store), "");
+  EXPECT_EQ(fs_.Contents(path)->size(), end);  // dropped at recovery
+
+  WriteBatch b;
+  b.Append(1, Entries(4, {1}));
+  MustWrite(*store, b);
+  path = "/log/" + wal::SegmentName(store->SegmentSeqs().back());
+  store.reset();
+  data = *fs_.Contents(path);
+  EXPECT_EQ(data.size(), frames_end(data));
+  EXPECT_GT(data.size(), wal::kSegmentHeaderSize);
   store = Open();
   EXPECT_EQ(model_.Diff(*store), "");
 }

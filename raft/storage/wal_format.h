@@ -16,6 +16,10 @@
 // made durable with one fdatasync. A frame never spans segments; a segment rolls over once it
 // exceeds the configured size. Flag kStrictSync marks a segment whose writer synced each frame
 // before writing the next, so at most its last frame can be torn by a crash.
+// The active segment is zero-filled ahead of its last frame (a frame then overwrites existing
+// blocks, and its fdatasync needs no file-system journal commit for a new size); rolling over or
+// closing cuts the zeros off, so only the last segment after a crash ends in zeros, which
+// recovery drops like a torn tail.
 //
 // Frame payload := record*
 //   record := crc (fixed32) | length (fixed32) | type (1) | body[length]

@@ -117,13 +117,21 @@ Status Replayer::ReplaySegment(uint64_t seq, bool last) {
         return DataLossError(where + ": " + frame.status().message() +
                              ", yet a valid frame follows (not a torn tail)");
       }
-      log::Get("raft")->warn(
-          "op=RecoverLog file={} offset={} dropped_bytes={} msg=\"truncating "
-          "a torn tail\" err=\"{}\"",
-          path, offset, size - offset, frame.status().message());
+      bool zeros = std::all_of(data.begin() + static_cast<std::ptrdiff_t>(offset), data.end(),
+                               [](char c) { return c == 0; });
+      if (zeros) {
+        // The zero-filled space ahead of the last frame (log_store.h): nothing was lost.
+        log::Get("raft")->info("op=RecoverLog file={} offset={} msg=\"dropping the zero tail\"",
+                               path, offset);
+      } else {
+        log::Get("raft")->warn(
+            "op=RecoverLog file={} offset={} dropped_bytes={} msg=\"truncating "
+            "a torn tail\" err=\"{}\"",
+            path, offset, size - offset, frame.status().message());
+        out_.truncated_bytes += size - offset;
+      }
       CURVE_RETURN_IF_ERROR(file->Truncate(offset));
       CURVE_RETURN_IF_ERROR(file->Sync());
-      out_.truncated_bytes += size - offset;
       size = offset;
       break;
     }

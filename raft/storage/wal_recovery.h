@@ -39,7 +39,7 @@ struct RecoveredLog {
   std::map<GroupId, GroupState> groups;    // only groups that hold records
   std::vector<RecoveredSegment> segments;  // increasing seq
   uint64_t last_seq = 0;                   // 0 when there is no segment
-  uint64_t truncated_bytes = 0;            // dropped from a torn tail
+  uint64_t truncated_bytes = 0;            // dropped from a torn tail (not counting zeros)
 };
 
 // Recovers the log in `dir` (which must exist).
