@@ -25,6 +25,13 @@ Status MdsOptions::Load(config::ConfigSource& source) {
       source.Read("topology.orderTimeout", &topology.scheduler.order_timeout, milliseconds(100)));
   CURVE_RETURN_IF_ERROR(source.Read("topology.maxConcurrentChanges",
                                     &topology.scheduler.max_concurrent_changes, 0, 1000));
+  CURVE_RETURN_IF_ERROR(source.Read("topology.maxRebalanceChanges",
+                                    &topology.scheduler.max_rebalance_changes, 0, 1000));
+  CURVE_RETURN_IF_ERROR(
+      source.Read("topology.copysetImbalance", &topology.scheduler.copyset_imbalance));
+  if (topology.scheduler.copyset_imbalance <= 0 || topology.scheduler.copyset_imbalance >= 1) {
+    return source.Invalid("topology.copysetImbalance", "a ratio in (0, 1)");
+  }
   int64_t value = static_cast<int64_t>(names.min_volume_size);
   CURVE_RETURN_IF_ERROR(source.Read("namespace.minVolumeSize", &value, 1, int64_t{1} << 50));
   names.min_volume_size = static_cast<uint64_t>(value);

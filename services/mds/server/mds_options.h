@@ -25,7 +25,8 @@ struct MdsOptions {
 
   // Keys: listen, advertise, metricsListen, prefix, electionTtl, tickInterval, etcd.*,
   // topology.{offlineTimeout, copysetsPerChunkserver, poolSettle, replaceAfter,
-  // orderTimeout, maxConcurrentChanges}, namespace.{minVolumeSize, maxVolumeSize, segmentSize,
+  // orderTimeout, maxConcurrentChanges, maxRebalanceChanges (0: no rebalancing),
+  // copysetImbalance}, namespace.{minVolumeSize, maxVolumeSize, segmentSize,
   // chunkSize, poolUsageLimit, sessionTtl, recycleRetention (0: keep forever)}.
   Status Load(config::ConfigSource& source);
 };

@@ -401,5 +401,20 @@ TEST_F(MdsServerTest, EtcdUnreachableAnswersUnavailableRetriedNeverHalfWritten) 
   EXPECT_LE(names.size(), 4u);
 }
 
+// The scheduler's rebalancing keys load into the options; a bad ratio names its key.
+TEST(MdsOptionsTest, RebalanceKeys) {
+  auto source = config::ConfigSource::FromString(
+      "topology:\n  maxRebalanceChanges: 0\n  copysetImbalance: 0.2\n", "test");
+  ASSERT_TRUE(source.ok()) << source.status();
+  MdsOptions options;
+  ASSERT_TRUE(options.Load(*source).ok());
+  EXPECT_EQ(options.topology.scheduler.max_rebalance_changes, 0);
+  EXPECT_DOUBLE_EQ(options.topology.scheduler.copyset_imbalance, 0.2);
+  source->Set("topology.copysetImbalance", "1.5", "flag --topology.copysetImbalance");
+  Status bad = options.Load(*source);
+  EXPECT_EQ(bad.code(), curve::StatusCode::kInvalidArgument) << bad;
+  EXPECT_NE(bad.message().find("topology.copysetImbalance"), std::string::npos) << bad;
+}
+
 }  // namespace
 }  // namespace curve::mds
