@@ -22,8 +22,15 @@ std::string Tail(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<EtcdProcess>> EtcdProcess::Start() {
+Result<std::unique_ptr<EtcdProcess>> EtcdProcess::Start(std::string binary,
+                                                        std::vector<std::string> extra_flags) {
   std::unique_ptr<EtcdProcess> etcd(new EtcdProcess());
+  if (binary.empty()) {
+    const char* env = std::getenv("CURVE_ETCD_BIN");
+    binary = env && *env ? env : "/usr/bin/etcd";
+  }
+  etcd->binary_ = std::move(binary);
+  etcd->extra_flags_ = std::move(extra_flags);
   // A port picked free may be taken by the time etcd binds it: try a few pairs.
   Status status;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -52,10 +59,9 @@ Status EtcdProcess::Restart() {
 }
 
 Status EtcdProcess::Launch() {
-  const char* bin = std::getenv("CURVE_ETCD_BIN");
   std::string client_url = "http://127.0.0.1:" + std::to_string(client_port_);
   std::string peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
-  std::vector<std::string> argv = {bin && *bin ? bin : "/usr/bin/etcd",
+  std::vector<std::string> argv = {binary_,
                                    "--name=test",
                                    "--data-dir=" + data_dir_,
                                    "--listen-client-urls=" + client_url,
@@ -65,6 +71,7 @@ Status EtcdProcess::Launch() {
                                    "--initial-cluster=test=" + peer_url,
                                    "--logger=zap",
                                    "--log-level=warn"};
+  argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
   CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, dir_.path() + "/etcd.log"));
   process_ = std::make_unique<Subprocess>(std::move(process));
 

@@ -2,18 +2,21 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/testing/subprocess.h"
 
 namespace curve::testing {
 
-// A real etcd server for tests: Debian's `etcd` (or $CURVE_ETCD_BIN) on free loopback ports with
-// a temporary data dir, removed on destruction. Its log goes to <data dir>/../etcd.log.
+// A real etcd server for tests: Debian's `etcd` (or $CURVE_ETCD_BIN, or `binary`) on free loopback
+// ports with a temporary data dir, removed on destruction. Its log goes to <data dir>/../etcd.log.
 class EtcdProcess {
  public:
-  // Starts etcd and waits until it answers requests (up to 20 s).
-  static Result<std::unique_ptr<EtcdProcess>> Start();
+  // Starts etcd and waits until it answers requests (up to 20 s). `binary` empty: the default
+  // above; `extra_flags` are appended to its command line.
+  static Result<std::unique_ptr<EtcdProcess>> Start(std::string binary = "",
+                                                    std::vector<std::string> extra_flags = {});
   ~EtcdProcess();
 
   // "127.0.0.1:<client port>".
@@ -29,6 +32,8 @@ class EtcdProcess {
   Status Launch();
 
   TempDir dir_;
+  std::string binary_;
+  std::vector<std::string> extra_flags_;
   std::string data_dir_;
   int client_port_ = 0;
   int peer_port_ = 0;

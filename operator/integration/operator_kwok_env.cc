@@ -62,23 +62,26 @@ OperatorKwokEnv::~OperatorKwokEnv() {
   if (mds_) mds_->Kill(SIGTERM);
 }
 
-Status OperatorKwokEnv::AddNode(const std::string& name, const std::string& zone,
-                                const std::string& address, const std::vector<FakeDisk>& disks) {
-  std::vector<DiscoveredDevice> devices;
-  for (const auto& d : disks) {
-    DiscoveredDevice device;
-    device.name = d.name;
-    device.rotational = d.rotational;
-    device.size_bytes = 1ull << 40;
-    device.model = d.rotational ? "ST1000NM" : "SAMSUNG MZ7";
-    devices.push_back(device);
+Status OperatorKwokEnv::AddNodes(const std::vector<FakeHost>& hosts) {
+  std::vector<k8s::testing::FakeNode> nodes;
+  for (const auto& host : hosts) {
+    std::vector<DiscoveredDevice> devices;
+    for (const auto& d : host.disks) {
+      DiscoveredDevice device;
+      device.name = d.name;
+      device.rotational = d.rotational;
+      device.size_bytes = 1ull << 40;
+      device.model = d.rotational ? "ST1000NM" : "SAMSUNG MZ7";
+      devices.push_back(device);
+    }
+    k8s::testing::FakeNode node;
+    node.name = host.name;
+    node.address = host.address;
+    node.labels["topology.kubernetes.io/zone"] = host.zone;
+    node.annotations[kDiscoveredDevicesAnnotation] = FormatDiscoveryReport(devices);
+    nodes.push_back(std::move(node));
   }
-  k8s::testing::FakeNode node;
-  node.name = name;
-  node.address = address;
-  node.labels["topology.kubernetes.io/zone"] = zone;
-  node.annotations[kDiscoveredDevicesAnnotation] = FormatDiscoveryReport(devices);
-  return cluster_->AddNode(node);
+  return cluster_->AddNodes(nodes);
 }
 
 Status OperatorKwokEnv::StartOperator(const std::string& id) {
@@ -100,6 +103,11 @@ void OperatorKwokEnv::StopOperator(const std::string& id, int signal) {
   if (it == operators_.end()) return;
   it->second->Kill(signal);
   operators_.erase(it);
+}
+
+pid_t OperatorKwokEnv::OperatorPid(const std::string& id) const {
+  auto it = operators_.find(id);
+  return it == operators_.end() ? -1 : it->second->pid();
 }
 
 std::vector<k8s::testing::AuditedWrite> OperatorKwokEnv::OperatorWrites(

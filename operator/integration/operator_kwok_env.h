@@ -21,6 +21,14 @@ struct FakeDisk {
   bool rotational = false;
 };
 
+// A kwok node: its name, failure domain, InternalIP and discovery report.
+struct FakeHost {
+  std::string name;
+  std::string zone;
+  std::string address;
+  std::vector<FakeDisk> disks;
+};
+
 // The world curve-operator runs in for integration tests: a real control plane with kwok nodes
 // (KubeClusterProcess), the CurveCluster CRD installed, namespace "curve", and a real curve-mds
 // (on its own etcd; StartMds) the operators register topology with (--mds-address). Operators are
@@ -43,13 +51,19 @@ class OperatorKwokEnv {
 
   // A kwok node in `zone` whose discovery report lists `disks`.
   Status AddNode(const std::string& name, const std::string& zone, const std::string& address,
-                 const std::vector<FakeDisk>& disks);
+                 const std::vector<FakeDisk>& disks) {
+    return AddNodes({{name, zone, address, disks}});
+  }
+  // Many at once (created together, then waited for together).
+  Status AddNodes(const std::vector<FakeHost>& hosts);
 
   // Starts `curve-operator --id=<id>` (Lease election in "curve", a 4 s lease, resync every
   // 2 s) as user operator-<id>. Its log is <dir>/operator-<id>.log.
   Status StartOperator(const std::string& id);
   // SIGKILL (no Lease hand-back) or SIGTERM; waits for the exit.
   void StopOperator(const std::string& id, int signal);
+  // The process id of operator <id>; -1 when not running.
+  pid_t OperatorPid(const std::string& id) const;
   // The audited writes of operator <id> (Lease renewals excluded).
   std::vector<k8s::testing::AuditedWrite> OperatorWrites(const std::string& id) const;
 

@@ -63,13 +63,19 @@ Result<std::string> KubeApiserverProcess::FindTool(const std::string& env_var,
   }
   if (dir.empty() || !Exists(dir + "/" + binary)) {
     return NotFoundError(binary + " not found in '" + dir + "' (set " + env_var +
-                         " or run `make tools-" + tool + "`)");
+                         " or run `scripts/go-tools.sh " + tool + "`)");
   }
   return dir;
 }
 
 Result<std::string> KubeApiserverProcess::FindBinaries() {
+  CURVE_RETURN_IF_ERROR(FindEtcd().status());
   return FindTool("CURVE_K8S_BIN_DIR", "k8s", "kube-apiserver");
+}
+
+Result<std::string> KubeApiserverProcess::FindEtcd() {
+  CURVE_ASSIGN_OR_RETURN(std::string dir, FindTool("CURVE_K8S_ETCD_BIN_DIR", "etcd", "etcd"));
+  return dir + "/etcd";
 }
 
 Status KubeApiserverProcess::MakeCertificates() {
@@ -163,7 +169,10 @@ Result<std::unique_ptr<KubeApiserverProcess>> KubeApiserverProcess::Start(
   CURVE_ASSIGN_OR_RETURN(std::string bin_dir, FindBinaries());
   std::unique_ptr<KubeApiserverProcess> server(new KubeApiserverProcess());
   CURVE_RETURN_IF_ERROR(server->MakeCertificates());
-  CURVE_ASSIGN_OR_RETURN(server->etcd_, curve::testing::EtcdProcess::Start());
+  CURVE_ASSIGN_OR_RETURN(std::string etcd_bin, FindEtcd());
+  // The store of a throw-away control plane: durability across a power cut is not needed.
+  CURVE_ASSIGN_OR_RETURN(server->etcd_,
+                         curve::testing::EtcdProcess::Start(etcd_bin, {"--unsafe-no-fsync"}));
   CURVE_RETURN_IF_ERROR(server->PadStorage());
   const std::string& d = server->dir_.path();
   Status status;

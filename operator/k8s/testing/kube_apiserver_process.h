@@ -29,15 +29,20 @@ struct AuditedWrite {
 };
 
 // A real kube-apiserver for integration tests, on a free loopback port with a real etcd
-// (EtcdProcess) as storage. Certificates (a CA, the serving certificate, an admin client
-// certificate in system:masters) and a service-account key pair are made with the openssl CLI
-// in a temporary directory; authorization is RBAC. Its log is <dir>/kube-apiserver.log.
+// (EtcdProcess running the etcd of `scripts/go-tools.sh etcd`, without fsync) as storage.
+// Certificates (a CA, the serving certificate, an admin client certificate in system:masters) and a
+// service-account key pair are made with the openssl CLI in a temporary directory; authorization is
+// RBAC. Its log is <dir>/kube-apiserver.log.
 class KubeApiserverProcess {
  public:
   // The directory holding kube-apiserver: $CURVE_K8S_BIN_DIR, else what
-  // `scripts/go-tools.sh path k8s` prints. NotFound when the binary is not there (the caller
-  // decides whether to skip).
+  // `scripts/go-tools.sh path k8s` prints. NotFound when the binary or etcd (FindEtcd) is not
+  // there (the caller decides whether to skip).
   static Result<std::string> FindBinaries();
+  // The etcd binary for the API server: <$CURVE_K8S_ETCD_BIN_DIR or `scripts/go-tools.sh path
+  // etcd`>/etcd. Debian's etcd 3.4 lacks RequestWatchProgress, so the API server cannot serve
+  // streaming watch lists (kwok's informers ask for them) from it.
+  static Result<std::string> FindEtcd();
   // The directory holding `binary` of a cached Go tool: $<env_var>, else what
   // `scripts/go-tools.sh path <tool>` prints; NotFound when the binary is not there.
   static Result<std::string> FindTool(const std::string& env_var, const std::string& tool,

@@ -3,8 +3,10 @@
 #include <signal.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "operator/k8s/object_meta.h"
 #include "operator/k8s/resource.h"
 #include "operator/k8s/rest_kube_client.h"
 
@@ -113,51 +115,60 @@ Status KubeClusterProcess::StartComponents(const std::string& k8s_dir,
   return Status::Ok();
 }
 
-Status KubeClusterProcess::AddNode(const FakeNode& node) {
-  Json labels = Json::object();
-  for (const auto& [k, v] : node.labels) labels[k] = v;
-  labels["kubernetes.io/hostname"] = node.name;
-  labels["type"] = "kwok";
-  Json annotations = Json::object();
-  for (const auto& [k, v] : node.annotations) annotations[k] = v;
-  annotations[kFakeNodeAnnotation] = "fake";
-  Json resources = {{"cpu", "32"}, {"memory", "256Gi"}, {"pods", "110"}};
-  Json object = {
-      {"apiVersion", "v1"},
-      {"kind", "Node"},
-      {"metadata", {{"name", node.name}, {"labels", labels}, {"annotations", annotations}}},
-      {"spec", Json::object()},
-      {"status",
-       {{"addresses", Json::array({{{"type", "InternalIP"}, {"address", node.address}},
-                                   {{"type", "Hostname"}, {"address", node.name}}})},
-        {"capacity", resources},
-        {"allocatable", resources}}}};
-  CURVE_RETURN_IF_ERROR(client_->Create(resources::kNodes, "", object).status());
-  bool ready = PollUntil(
+Status KubeClusterProcess::AddNodes(const std::vector<FakeNode>& nodes) {
+  for (const FakeNode& node : nodes) {
+    Json labels = Json::object();
+    for (const auto& [k, v] : node.labels) labels[k] = v;
+    labels["kubernetes.io/hostname"] = node.name;
+    labels["type"] = "kwok";
+    Json annotations = Json::object();
+    for (const auto& [k, v] : node.annotations) annotations[k] = v;
+    annotations[kFakeNodeAnnotation] = "fake";
+    Json resources = {{"cpu", "32"}, {"memory", "256Gi"}, {"pods", "110"}};
+    Json object = {
+        {"apiVersion", "v1"},
+        {"kind", "Node"},
+        {"metadata", {{"name", node.name}, {"labels", labels}, {"annotations", annotations}}},
+        {"spec", Json::object()},
+        {"status",
+         {{"addresses", Json::array({{{"type", "InternalIP"}, {"address", node.address}},
+                                     {{"type", "Hostname"}, {"address", node.name}}})},
+          {"capacity", resources},
+          {"allocatable", resources}}}};
+    CURVE_RETURN_IF_ERROR(client_->Create(resources::kNodes, "", object).status());
+  }
+  // Ready is kwok's doing. The API server taints new nodes not-ready; the node lifecycle
+  // controller (not run: it would want kubelet heartbeats) lifts it once Ready. Lift it here.
+  std::set<std::string> pending;
+  for (const FakeNode& node : nodes) pending.insert(node.name);
+  Status last;
+  bool done = PollUntil(
       [&] {
-        auto got = client_->Get(resources::kNodes, "", node.name);
-        return got.ok() && NodeReady(*got);
+        auto list = client_->ListAll(resources::kNodes, "");
+        if (!list.ok()) {
+          last = list.status();
+          return false;
+        }
+        for (Json& node : list->items) {
+          const std::string name = Name(node);
+          if (!pending.count(name) || !NodeReady(node)) continue;
+          if (!node["spec"].value("taints", Json::array()).empty()) {
+            node["spec"].erase("taints");
+            node["apiVersion"] = "v1";  // list items carry neither
+            node["kind"] = "Node";
+            last = client_->Update(resources::kNodes, "", node).status();
+            if (!last.ok()) continue;
+          }
+          pending.erase(name);
+        }
+        return pending.empty();
       },
       std::chrono::seconds(60));
-  if (!ready) {
-    return DeadlineExceededError("kwok did not make node " + node.name + " Ready in 60 s:\n" +
-                                 Tail(apiserver_->dir() + "/kwok.log"));
+  if (!done) {
+    return DeadlineExceededError("kwok did not make node " + *pending.begin() +
+                                 " Ready and untainted in 60 s (last update: " + last.ToString() +
+                                 "):\n" + Tail(apiserver_->dir() + "/kwok.log"));
   }
-  // The API server taints new nodes not-ready; the node lifecycle controller (not run: it would
-  // want kubelet heartbeats) lifts it once Ready. Lift it here.
-  Status last;
-  bool untainted = PollUntil(
-      [&] {
-        auto got = client_->Get(resources::kNodes, "", node.name);
-        if (!got.ok()) return false;
-        Json updated = *got;
-        if (updated["spec"].value("taints", Json::array()).empty()) return true;
-        updated["spec"].erase("taints");
-        last = client_->Update(resources::kNodes, "", updated).status();
-        return false;
-      },
-      std::chrono::seconds(30));
-  if (!untainted) return DeadlineExceededError("untainting " + node.name + ": " + last.ToString());
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/testing/subprocess.h"
@@ -46,7 +47,11 @@ class KubeClusterProcess {
 
   // Creates the Node (status: Ready is kwok's job; addresses, capacity set here), waits up to
   // 60 s for kwok to report it Ready, then lifts the API server's not-ready taint.
-  Status AddNode(const FakeNode& node);
+  Status AddNode(const FakeNode& node) { return AddNodes({node}); }
+  // The same for many nodes at once: creates them all, then waits (up to 60 s) for all.
+  Status AddNodes(const std::vector<FakeNode>& nodes);
+
+  pid_t controller_manager_pid() const { return controller_manager_->pid(); }
 
  private:
   KubeClusterProcess() = default;
