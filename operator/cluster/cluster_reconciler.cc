@@ -160,6 +160,22 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
     cluster["kind"] = kKind;
   }
 
+  // A new generation: announce it before applying anything.
+  if (cluster.value("status", Json::object()).value("observedGeneration", int64_t{0}) !=
+      k8s::Generation(cluster)) {
+    Json status = BuildApplyingStatus(cluster.value("status", Json::object()),
+                                      k8s::Generation(cluster), Now());
+    Json patch = {{"apiVersion", kApiVersion},
+                  {"kind", kKind},
+                  {"metadata", {{"name", name}}},
+                  {"status", status}};
+    k8s::ApplyOptions options{kFieldManager, true};
+    auto written = client_->ApplyStatus(kCurveClusters, ns, name, patch, options);
+    if (!written.ok()) return written.status();
+    cluster["status"] = status;
+    Event(cluster, "Normal", "Applying", status["message"].get<std::string>());
+  }
+
   // Observe the chunkservers already deployed (ours and other clusters') and the nodes.
   BuildContext ctx;
   ctx.cluster = cluster;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
+#include "common/testing/subprocess.h"
 #include "operator/k8s/fake_kube_client.h"
 #include "operator/k8s/object_meta.h"
 
@@ -111,6 +114,45 @@ TEST_F(ClusterReconcilerTest, CreatesObjectsRegistersTopologyAndReportsStatus) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
   EXPECT_EQ(client_.writes(), writes);
   EXPECT_EQ(k8s::ResourceVersion(Get()), version);
+}
+
+// Watchers see every new generation as Progressing before any object is applied (kwok makes
+// every daemon ready before the first reconcile ends, so the final status alone could skip it).
+TEST_F(ClusterReconcilerTest, NewGenerationIsAnnouncedBeforeApplying) {
+  AddNodes({{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}});
+  auto created = client_.Create(kCurveClusters, "curve", ClusterObject(false));
+  ASSERT_TRUE(created.ok());
+  std::mutex mu;
+  std::vector<Json> statuses;
+  k8s::WatchOptions options;
+  options.resource_version = k8s::ResourceVersion(*created);
+  auto stream = client_.Watch(
+      kCurveClusters, "curve", options,
+      [&](k8s::WatchEvent event) {
+        std::lock_guard lock(mu);
+        if (event.object.contains("status")) statuses.push_back(event.object["status"]);
+      },
+      [](const Status&) {});
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  ASSERT_TRUE(curve::testing::PollUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return statuses.size() >= 2;
+      },
+      std::chrono::seconds(5)));
+  (*stream)->Stop();
+  EXPECT_EQ(statuses[0]["phase"], "Creating");
+  EXPECT_EQ(statuses[0]["observedGeneration"], 1);
+  EXPECT_EQ(statuses[0]["conditions"][0]["reason"], "Applying");
+  EXPECT_EQ(statuses[0]["conditions"][2]["status"], "Unknown");
+  EXPECT_TRUE(statuses[0]["chunkservers"].is_null());  // written before anything was observed
+  EXPECT_EQ(statuses.back()["conditions"][0]["reason"], "WaitingForDaemons");
+
+  // The next reconcile of the same generation writes nothing.
+  int64_t writes = client_.writes();
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  EXPECT_EQ(client_.writes(), writes);
 }
 
 TEST_F(ClusterReconcilerTest, DriftedOrForeignEditedObjectsAreAppliedAgain) {

@@ -106,4 +106,23 @@ Json BuildStatus(const ObservedState& o, const Json& previous, const std::string
           {"poolsets", poolsets}};
 }
 
+Json BuildApplyingStatus(const Json& previous, int64_t generation, const std::string& now) {
+  ObservedState o;
+  o.generation = generation;
+  const std::string of = "generation " + std::to_string(generation);
+  Json status = previous.is_object() ? previous : Json::object();
+  const std::string phase = status.value("phase", "");
+  status["phase"] = phase.empty() || phase == "Creating" ? "Creating" : "Progressing";
+  status["observedGeneration"] = generation;
+  status["message"] = "applying " + of;
+  Json degraded =
+      Condition("Degraded", false, "Applying", "not yet known for " + of, o, previous, now);
+  degraded["status"] = "Unknown";
+  status["conditions"] = Json::array(
+      {Condition("Progressing", true, "Applying", "applying " + of, o, previous, now),
+       Condition("Ready", false, "Applying", "not yet known for " + of, o, previous, now),
+       degraded});
+  return status;
+}
+
 }  // namespace curve::op

@@ -35,4 +35,12 @@ struct ObservedState {
 nlohmann::json BuildStatus(const ObservedState& observed, const nlohmann::json& previous,
                            const std::string& now);
 
+// The status written when a reconcile starts on a new generation, before anything is applied
+// (pure): `previous` with observedGeneration = `generation`, phase Creating (nothing observed
+// yet) or Progressing, Progressing=True and Ready=False with reason Applying, Degraded Unknown.
+// Watchers thus always see a spec change as Progressing, even when every daemon is ready again
+// before the reconcile ends.
+nlohmann::json BuildApplyingStatus(const nlohmann::json& previous, int64_t generation,
+                                   const std::string& now);
+
 }  // namespace curve::op

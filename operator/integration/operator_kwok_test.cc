@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <mutex>
 #include <set>
 
 #include "operator/integration/operator_kwok_env.h"
@@ -86,33 +87,50 @@ class OperatorKwokTest : public ::testing::Test {
     ASSERT_TRUE(ok) << name << " never " << type
                     << "; status: " << Cluster(name).value("status", Json::object()).dump();
   }
-  // Like WaitCondition, and records each distinct set of conditions seen on the way as
+  // Like WaitCondition, and records each distinct set of conditions the cluster's status went
+  // through after resourceVersion `from` (watched, so no intermediate status is missed) as
   // "Type=Status/reason" strings (observedGeneration and message are checked on every one).
   std::vector<std::string> WaitConditionRecording(const std::string& name, const std::string& type,
-                                                  seconds timeout) {
-    std::vector<std::string> history;
+                                                  const std::string& from, seconds timeout) {
+    std::mutex mu;
+    std::vector<Json> versions;
+    k8s::WatchOptions options;
+    options.resource_version = from;
+    options.field_selector = "metadata.name=" + name;
+    auto stream = client().Watch(
+        kClusters, "curve", options,
+        [&](k8s::WatchEvent event) {
+          if (event.type != k8s::WatchEventType::kModified) return;
+          std::lock_guard lock(mu);
+          versions.push_back(std::move(event.object));
+        },
+        [](const Status&) {});
+    EXPECT_TRUE(stream.ok()) << stream.status();
+    if (!stream.ok()) return {};
     bool ok = PollUntil(
         [&] {
-          Json cluster = Cluster(name);
-          const Json status = cluster.value("status", Json::object());
-          std::string seen;
-          for (const auto& c : status.value("conditions", Json::array())) {
-            EXPECT_EQ(c.value("observedGeneration", int64_t{-1}),
-                      cluster["metadata"].value("generation", int64_t{0}))
-                << c.dump();
-            EXPECT_FALSE(c.value("reason", "").empty()) << c.dump();
-            EXPECT_FALSE(c.value("message", "").empty()) << c.dump();
-            seen += (seen.empty() ? "" : " ") + c.value("type", "") + "=" + c.value("status", "") +
-                    "/" + c.value("reason", "");
-          }
-          if (!seen.empty() && (history.empty() || history.back() != seen)) {
-            history.push_back(seen);
-          }
-          return ConditionHolds(cluster, type);
+          std::lock_guard lock(mu);
+          return !versions.empty() && ConditionHolds(versions.back(), type);
         },
         timeout);
+    (*stream)->Stop();
     EXPECT_TRUE(ok) << name << " never " << type
                     << "; status: " << Cluster(name).value("status", Json::object()).dump();
+    std::vector<std::string> history;
+    for (const Json& cluster : versions) {
+      std::string seen;
+      for (const auto& c :
+           cluster.value("status", Json::object()).value("conditions", Json::array())) {
+        EXPECT_EQ(c.value("observedGeneration", int64_t{-1}),
+                  cluster["metadata"].value("generation", int64_t{0}))
+            << c.dump();
+        EXPECT_FALSE(c.value("reason", "").empty()) << c.dump();
+        EXPECT_FALSE(c.value("message", "").empty()) << c.dump();
+        seen += (seen.empty() ? "" : " ") + c.value("type", "") + "=" + c.value("status", "") +
+                "/" + c.value("reason", "");
+      }
+      if (!seen.empty() && (history.empty() || history.back() != seen)) history.push_back(seen);
+    }
     return history;
   }
   std::vector<Json> Items(const k8s::Resource& resource, const std::string& selector) {
@@ -139,13 +157,14 @@ class OperatorKwokTest : public ::testing::Test {
     }
     return out;
   }
-  // Every chunkserver pod of `cluster` is bound to the node its Deployment is pinned to;
-  // returns node -> poolset.
+  // Every scheduled chunkserver pod of `cluster` is bound to the node its Deployment is pinned
+  // to; returns node -> poolset of the scheduled ones.
   std::map<std::string, std::string> ChunkserverPlacement(const std::string& cluster) {
     std::map<std::string, std::string> placement;
     for (const auto& pod : Items(k8s::resources::kPods, Of(cluster, "chunkserver"))) {
       const Json& labels = pod["metadata"]["labels"];
       std::string node = pod["spec"].value("nodeName", "");
+      if (node.empty()) continue;  // not scheduled yet
       EXPECT_EQ(node, labels.value("curve.io/node", "?")) << k8s::Name(pod);
       placement[node] = labels.value("curve.io/poolset", "");
     }
@@ -192,13 +211,16 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
   ASSERT_TRUE(env_->StartOperator("a").ok());
   Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
-  ASSERT_TRUE(
-      client().Create(kClusters, "curve", NewCluster("three", {"a1", "a2", "a3"}, storage)).ok());
-  // Conditions over time: Progressing (waiting for daemons) first, Ready last.
-  auto history = WaitConditionRecording("three", "Ready", seconds(60));
+  auto created =
+      client().Create(kClusters, "curve", NewCluster("three", {"a1", "a2", "a3"}, storage));
+  ASSERT_TRUE(created.ok()) << created.status();
+  // Conditions over time: Progressing (applying the generation) first, Ready last.
+  auto history =
+      WaitConditionRecording("three", "Ready", k8s::ResourceVersion(*created), seconds(60));
   Mark("three Ready");
   ASSERT_FALSE(history.empty());
-  EXPECT_EQ(history.front().find("Progressing=True/WaitingForDaemons Ready=False/NotReady"), 0u)
+  EXPECT_EQ(history.front(),
+            "Progressing=True/Applying Ready=False/Applying Degraded=Unknown/Applying")
       << ::testing::PrintToString(history);
   EXPECT_EQ(history.back(),
             "Progressing=False/Reconciled Ready=True/ClusterReady Degraded=False/AsExpected")
