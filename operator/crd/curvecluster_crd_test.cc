@@ -236,6 +236,46 @@ TEST_F(CurveClusterCrdTest, ValidationTable) {
        "storage: {nodes: [a], useAllDevices: true}",
        "spec.hostDataDir: Invalid value: \"data\""},
       {"no storage", "curveVersion: {image: i}\nnodes: [a]", "spec.storage: Required value"},
+      {"device without name",
+       "curveVersion: {image: i}\nnodes: [a]\nstorage: {nodes: [a], devices: [{percentage: 50}]}",
+       "spec.storage.devices[0].name: Required value"},
+      {"poolset without type",
+       "curveVersion: {image: i}\nnodes: [a]\nstorage: {nodes: [a], useAllDevices: true, "
+       "poolsets: [{name: p}]}",
+       "spec.storage.poolsets[0].type: Required value"},
+      {"poolset name pattern",
+       "curveVersion: {image: i}\nnodes: [a]\nstorage: {nodes: [a], useAllDevices: true, "
+       "poolsets: [{name: 'fast pool', type: ssd}]}",
+       "spec.storage.poolsets[0].name: Invalid value: \"fast pool\""},
+      {"copySets range",
+       "curveVersion: {image: i}\nnodes: [a]\n"
+       "storage: {nodes: [a], copySets: 0, useAllDevices: true}",
+       "spec.storage.copySets: Invalid value: 0"},
+      {"storage node twice",
+       "curveVersion: {image: i}\nnodes: [a]\n"
+       "storage: {nodes: [a, a], useAllDevices: true}",
+       "spec.storage.nodes[1]: Duplicate value"},
+      {"selected node twice",
+       "curveVersion: {image: i}\nnodes: [a]\nstorage: {useSelectedNodes: true, selectedNodes: "
+       "[{node: a, devices: [{name: /dev/sdb}]}, {node: a, devices: [{name: /dev/sdc}]}]}",
+       "spec.storage.selectedNodes[1]: Duplicate value"},
+      {"selected device twice",
+       "curveVersion: {image: i}\nnodes: [a]\nstorage: {useSelectedNodes: true, selectedNodes: "
+       "[{node: a, devices: [{name: /dev/sdb}, {name: /dev/sdb}]}]}",
+       "spec.storage.selectedNodes[0].devices[1]: Duplicate value"},
+      {"selected node without devices",
+       "curveVersion: {image: i}\nnodes: [a]\n"
+       "storage: {useSelectedNodes: true, selectedNodes: [{node: a}]}",
+       "spec.storage.selectedNodes[0].devices: Required value"},
+      {"etcd port range",
+       "curveVersion: {image: i}\nnodes: [a]\netcd: {clientPort: 0}\n"
+       "storage: {nodes: [a], useAllDevices: true}",
+       "spec.etcd.clientPort: Invalid value: 0"},
+      {"cleanup confirmation on a typo",
+       "curveVersion: {image: i}\nnodes: [a]\n"
+       "storage: {nodes: [a], useAllDevices: true}\n"
+       "cleanupPolicy: {confirmation: yes-really-destroy-dat}",
+       "spec.cleanupPolicy.confirmation: Invalid value"},
   };
   int index = 0;
   for (const Case& c : cases) {
