@@ -92,6 +92,9 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
     out.push_back({k8s::resources::kJobs, std::move(prepare), /*create_only=*/true});
 
     // Chunkserver.
+    // The kubelet probes the pod IP (the node's address) unless told the disk's own address.
+    Json probe = {{"port", cs.port}};
+    if (cs.address != ctx.AddressOf(cs.node)) probe["host"] = cs.address;
     Json container = {
         {"name", "chunkserver"},
         {"command", Json::array({"/bin/sh", "-c",
@@ -100,7 +103,7 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
         {"args", ChunkserverArgs(cs, disk_type)},
         {"env", env},
         {"ports", Json::array({{{"name", "rpc"}, {"containerPort", cs.port}}})},
-        {"readinessProbe", {{"tcpSocket", {{"port", cs.port}}}, {"periodSeconds", 5}}},
+        {"readinessProbe", {{"tcpSocket", probe}, {"periodSeconds", 5}}},
         {"securityContext", {{"privileged", true}}},
         {"volumeMounts", mounts}};
     Json deployment =

@@ -38,9 +38,9 @@ mds::ApplyTopologyRequest BuildTopology(const BuildContext& ctx) {
   }
   std::set<std::string> servers;
   for (const auto& cs : ctx.placement.chunkservers) {
-    if (!servers.insert(cs.node).second) continue;
+    if (!servers.insert(cs.server).second) continue;
     auto* server = request.add_servers();
-    server->set_name(cs.node);
+    server->set_name(cs.server);
     server->set_host(cs.address);
     server->set_zone(cs.failure_domain);
     server->set_physical_pool(PhysicalPoolName(cs.poolset));

@@ -193,6 +193,49 @@ TEST(DesiredStateTest, TopologyFromPlacement) {
   }
 }
 
+// One node standing in for three zones: each loop disk has its own failure domain and
+// address label, so it is an MDS server of its own, and its chunkserver listens and is probed
+// on that address.
+TEST(DesiredStateTest, OneNodeThreeZonesThroughDiskLabels) {
+  NodeInfo node = Node("n1", "z0", {});
+  ClusterSpec spec;
+  spec.image = "i";
+  spec.nodes = {"n1"};
+  spec.storage.nodes = {"n1"};
+  for (int i = 0; i < 3; ++i) {
+    std::string disk = "loop" + std::to_string(i);
+    spec.storage.devices.push_back({"/dev/" + disk, "", 80, ""});
+    node.labels[std::string(kDeviceFailureDomainLabelPrefix) + disk] = "z" + std::to_string(i);
+    node.labels[std::string(kDeviceAddressLabelPrefix) + disk] = "127.0.1." + std::to_string(i);
+  }
+  BuildContext ctx = Context(spec, {node});
+  EXPECT_TRUE(ctx.placement.problems.empty()) << ctx.placement.problems[0].message;
+  auto request = BuildTopology(ctx);
+  ASSERT_EQ(request.servers_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(request.servers(i).name(), "n1-127.0.1." + std::to_string(i));
+    EXPECT_EQ(request.servers(i).host(), "127.0.1." + std::to_string(i));
+    EXPECT_EQ(request.servers(i).zone(), "z" + std::to_string(i));
+  }
+  auto objects = ByKey(BuildChunkservers(ctx));
+  const Json& container =
+      objects["Deployment/c1-chunkserver-n1-loop1"]["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(container["readinessProbe"]["tcpSocket"]["host"], "127.0.1.1");
+  EXPECT_NE(container["args"].dump().find("--listen=127.0.1.1:8201"), std::string::npos)
+      << container["args"].dump();
+
+  // Two disks on one address in two domains would make one server span two zones.
+  node.labels[std::string(kDeviceAddressLabelPrefix) + "loop2"] = "127.0.1.1";
+  Placement p = ComputePlacement(spec, "curve/c1", {node}, {});
+  ASSERT_EQ(p.chunkservers.size(), 2u);
+  ASSERT_FALSE(p.problems.empty());
+  EXPECT_EQ(p.problems[0].reason, "ServerSpansDomains");
+  EXPECT_NE(p.problems[0].message.find("device /dev/loop2 on node n1 is in failure domain z2 but "
+                                       "address 127.0.1.1 already serves z1"),
+            std::string::npos)
+      << p.problems[0].message;
+}
+
 TEST(ObjectNameTest, LongNamesAreCutWithAHash) {
   std::string a = ObjectName({"cluster", "chunkserver", std::string(60, 'x'), "sdb"});
   std::string b = ObjectName({"cluster", "chunkserver", std::string(60, 'x'), "sdc"});

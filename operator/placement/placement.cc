@@ -34,10 +34,13 @@ std::string Join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string FailureDomainOf(const NodeInfo& node, const std::string& label) {
-  auto it = node.labels.find(label);
-  if (it == node.labels.end() || it->second.empty()) return node.name;
-  return it->second;
+std::string FailureDomainOf(const NodeInfo& node, const std::string& label,
+                            const std::string& device) {
+  for (const auto& key : {kDeviceFailureDomainLabelPrefix + device, label}) {
+    auto it = node.labels.find(key);
+    if (it != node.labels.end() && !it->second.empty()) return it->second;
+  }
+  return node.name;
 }
 
 Placement ComputePlacement(const ClusterSpec& spec, const std::string& cluster,
@@ -89,6 +92,7 @@ Placement ComputePlacement(const ClusterSpec& spec, const std::string& cluster,
       }
     }
     std::map<std::string, std::string> seen;  // kernel name -> path as listed
+    std::map<std::string, std::string> server_domains;
     std::string node_poolset;
     for (const auto& candidate : candidates) {
       const DeviceSpec& d = candidate.spec;
@@ -113,7 +117,24 @@ Placement ComputePlacement(const ClusterSpec& spec, const std::string& cluster,
       cs.percentage = d.percentage;
       cs.mount_path =
           d.mount_path.empty() ? spec.host_data_dir + "/chunkserver/" + cs.device : d.mount_path;
-      cs.failure_domain = FailureDomainOf(node, storage.failure_domain_label);
+      cs.failure_domain = FailureDomainOf(node, storage.failure_domain_label, cs.device);
+      auto address = node.labels.find(kDeviceAddressLabelPrefix + cs.device);
+      if (address != node.labels.end() && !address->second.empty() &&
+          address->second != node.address) {
+        cs.address = address->second;
+        cs.server = node.name + "-" + cs.address;
+      } else {
+        cs.server = node.name;
+      }
+      auto domain = server_domains.emplace(cs.server, cs.failure_domain).first;
+      if (domain->second != cs.failure_domain) {
+        out.problems.push_back(
+            {"ServerSpansDomains", where + " is in failure domain " + cs.failure_domain +
+                                       " but address " + cs.address + " already serves " +
+                                       domain->second + " (label " + kDeviceAddressLabelPrefix +
+                                       cs.device + " gives a disk its own address)"});
+        continue;
+      }
       // Poolset.
       const PoolsetSpec* poolset = nullptr;
       if (!d.poolset.empty() && d.poolset != kDefaultPoolset) {

@@ -13,7 +13,8 @@ namespace curve::op {
 // One disk that becomes one chunkserver.
 struct ChunkserverPlacement {
   std::string node;
-  std::string address;      // the node's address (chunkservers use host networking)
+  std::string address;      // the node's address, or the disk's address label (host networking)
+  std::string server;       // the MDS server: the node's name, "<node>-<address>" for an override
   std::string device;       // kernel name, "sdb"
   std::string device_path;  // as the CR named it, "/dev/sdb" or a by-id link
   std::string mount_path;
@@ -71,7 +72,13 @@ inline constexpr int kMinFailureDomains = 3;
 //   poolset (NoPoolsetForDevice) or whose discovered class contradicts its poolset's type
 //   (DeviceClassMismatch) is refused; all chunkservers of a node share one poolset (the MDS
 //   maps one server per host), others are refused (NodeSpansPoolsets);
-// - failure domain: the node's `storage.failureDomainLabel` label, else the node's own name;
+// - failure domain: the node's `failure-domain.curve.io/<device>` label, else its
+//   `storage.failureDomainLabel` label, else the node's own name;
+// - address: the node's `address.curve.io/<device>` label (an address of that node the
+//   chunkserver listens on), else the node's address. The MDS maps one server per host, so
+//   disks of one node with their own addresses are servers of their own and may sit in
+//   different failure domains: one node standing in for several zones (a single-node test
+//   cluster). Disks sharing an address but not a domain are refused (ServerSpansDomains);
 // - every poolset must span kMinFailureDomains domains, else PoolsetUnderspread naming the
 //   poolset and the domains found;
 // - ports: an existing chunkserver of this cluster keeps its port; new ones take the lowest
@@ -81,7 +88,13 @@ Placement ComputePlacement(const ClusterSpec& spec, const std::string& cluster,
                            const std::vector<NodeInfo>& nodes,
                            const std::vector<ExistingChunkserver>& existing);
 
-// The failure domain of a node (its label, else its name).
-std::string FailureDomainOf(const NodeInfo& node, const std::string& label);
+// Node labels naming a disk's failure domain and address (kernel name appended).
+inline constexpr char kDeviceFailureDomainLabelPrefix[] = "failure-domain.curve.io/";
+inline constexpr char kDeviceAddressLabelPrefix[] = "address.curve.io/";
+
+// The failure domain of a disk `device` (kernel name) of a node: its device label, else the
+// node's label, else the node's name.
+std::string FailureDomainOf(const NodeInfo& node, const std::string& label,
+                            const std::string& device);
 
 }  // namespace curve::op
