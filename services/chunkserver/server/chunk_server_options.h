@@ -23,7 +23,7 @@ struct ChunkServerOptions {
   std::chrono::milliseconds heartbeat_interval{10000};
   std::chrono::milliseconds raft_tick{100};
   bool raft_sync = true;  // fdatasync the raft log (off only for tests)
-  int driver_threads = 2;
+  int driver_threads = 1;
   CopysetOptions copyset;
 
   // Keys: dataDir, listen, mds.addresses, diskType, heartbeatInterval, raft.tick, raft.sync,

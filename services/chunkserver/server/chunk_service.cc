@@ -19,23 +19,22 @@ Result<std::shared_ptr<Copyset>> ChunkServiceImpl::Find(const ChunkAddress& addr
   return copyset;
 }
 
-Result<uint64_t> ChunkServiceImpl::Propose(Copyset& copyset, std::string op) {
-  auto promise = std::make_shared<std::promise<Result<uint64_t>>>();
-  auto future = promise->get_future();
+void ChunkServiceImpl::Propose(Copyset& copyset, std::string op,
+                               std::function<void(Result<uint64_t>)> done) {
   CopysetStateMachine* machine = copyset.state_machine.get();
-  copyset.group->Propose(std::move(op), [promise, machine](Result<raft::Index> index) {
-    if (!index.ok()) {
-      promise->set_value(index.status());
-      return;
-    }
-    Status applied = machine->TakeResult(*index);
-    if (!applied.ok()) {
-      promise->set_value(applied);
-    } else {
-      promise->set_value(uint64_t{*index});
-    }
-  });
-  return future.get();
+  copyset.group->Propose(std::move(op),
+                         [machine, done = std::move(done)](Result<raft::Index> index) {
+                           if (!index.ok()) {
+                             done(index.status());
+                             return;
+                           }
+                           Status applied = machine->TakeResult(*index);
+                           if (!applied.ok()) {
+                             done(applied);
+                           } else {
+                             done(uint64_t{*index});
+                           }
+                         });
 }
 
 Status ChunkServiceImpl::Barrier(Copyset& copyset) {
@@ -47,36 +46,45 @@ Status ChunkServiceImpl::Barrier(Copyset& copyset) {
   return future.get();
 }
 
-grpc::Status ChunkServiceImpl::WriteChunk(grpc::ServerContext*, const WriteChunkRequest* request,
-                                          WriteChunkResponse* response) {
+grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunk(grpc::CallbackServerContext* context,
+                                                       const WriteChunkRequest* request,
+                                                       WriteChunkResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto refuse = [reactor](const Status& status) {
+    reactor->Finish(ToGrpc(status));
+    return reactor;
+  };
   auto copyset = Find(request->chunk());
-  if (!copyset.ok()) return ToGrpc(copyset.status());
+  if (!copyset.ok()) return refuse(copyset.status());
   const uint64_t id = request->chunk().chunk_id();
-  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
+  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return refuse(s);
   // Validate before the log: a write the store would refuse must not be replicated.
   const uint32_t block = 4096;
   if (request->offset() % block != 0 || request->data().size() % block != 0 ||
       request->data().empty()) {
-    return ToGrpc(InvalidArgumentError("write of " + std::to_string(request->data().size()) +
+    return refuse(InvalidArgumentError("write of " + std::to_string(request->data().size()) +
                                        " bytes at " + std::to_string(request->offset()) +
                                        " is not aligned to " + std::to_string(block)));
   }
   if (request->offset() + request->data().size() > store_->chunk_size()) {
-    return ToGrpc(
+    return refuse(
         OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size())));
   }
   // A chunk this write would create needs a pool file: refuse before replicating when none is
   // left (apply still catches a race with concurrent creations).
   if (!(*copyset)->state_machine->Has(id) && store_->pool()->free_count() == 0) {
-    return ToGrpc(ResourceExhaustedError(
+    return refuse(ResourceExhaustedError(
         "chunk file pool is exhausted: no file left to create chunk " + std::to_string(id) + " (" +
         store_->ChunkPath(id) + ") of copyset " + (*copyset)->key.Name()));
   }
-  auto index = Propose(**copyset, CopysetStateMachine::EncodeWrite(
-                                      id, request->offset(), request->data(), request->sequence()));
-  if (!index.ok()) return ToGrpc(index.status());
-  response->set_index(*index);
-  return grpc::Status::OK;
+  Propose(
+      **copyset,
+      CopysetStateMachine::EncodeWrite(id, request->offset(), request->data(), request->sequence()),
+      [reactor, response](Result<uint64_t> index) {
+        if (index.ok()) response->set_index(*index);
+        reactor->Finish(ToGrpc(index.status()));
+      });
+  return reactor;
 }
 
 grpc::Status ChunkServiceImpl::ReadChunk(grpc::ServerContext*, const ReadChunkRequest* request,
@@ -112,12 +120,18 @@ grpc::Status ChunkServiceImpl::ReadChunk(grpc::ServerContext*, const ReadChunkRe
   return grpc::Status::OK;
 }
 
-grpc::Status ChunkServiceImpl::DeleteChunk(grpc::ServerContext*, const DeleteChunkRequest* request,
-                                           DeleteChunkResponse*) {
+grpc::ServerUnaryReactor* ChunkServiceImpl::DeleteChunk(grpc::CallbackServerContext* context,
+                                                        const DeleteChunkRequest* request,
+                                                        DeleteChunkResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto copyset = Find(request->chunk());
-  if (!copyset.ok()) return ToGrpc(copyset.status());
-  auto index = Propose(**copyset, CopysetStateMachine::EncodeDelete(request->chunk().chunk_id()));
-  return ToGrpc(index.status());
+  if (!copyset.ok()) {
+    reactor->Finish(ToGrpc(copyset.status()));
+    return reactor;
+  }
+  Propose(**copyset, CopysetStateMachine::EncodeDelete(request->chunk().chunk_id()),
+          [reactor](Result<uint64_t> index) { reactor->Finish(ToGrpc(index.status())); });
+  return reactor;
 }
 
 grpc::Status ChunkServiceImpl::GetChunkInfo(grpc::ServerContext*,

@@ -1,28 +1,36 @@
 #pragma once
 
 // ChunkServiceImpl: the chunk RPCs (proto/chunkserver/chunk.proto) over the hosted copysets.
-// Writes and deletes are proposed to the copyset's raft group and answered once applied here;
-// reads pass the group's read barrier (the leader's lease) and read the local ChunkStore.
-// Members that do not lead answer FAILED_PRECONDITION naming the leader's address.
+// Writes and deletes are proposed to the copyset's raft group and answered once applied here:
+// they use gRPC's callback API, and the answer leaves from the raft driver's completion, so no
+// thread waits for the log. Reads pass the group's read barrier (the leader's lease) and read the
+// local ChunkStore on a synchronous-API thread. Members that do not lead answer
+// FAILED_PRECONDITION naming the leader's address.
 //
 // Thread-safety: gRPC calls it from many threads; the manager and store are thread-safe.
+
+#include <functional>
 
 #include "proto/chunkserver/chunk.grpc.pb.h"
 #include "services/chunkserver/copyset/copyset_manager.h"
 
 namespace curve::chunkserver {
 
-class ChunkServiceImpl final : public ChunkService::Service {
+class ChunkServiceImpl final
+    : public ChunkService::WithCallbackMethod_WriteChunk<
+          ChunkService::WithCallbackMethod_DeleteChunk<ChunkService::Service>> {
  public:
   ChunkServiceImpl(CopysetManager* copysets, ChunkStore* store)
       : copysets_(copysets), store_(store) {}
 
-  grpc::Status WriteChunk(grpc::ServerContext* context, const WriteChunkRequest* request,
-                          WriteChunkResponse* response) override;
+  grpc::ServerUnaryReactor* WriteChunk(grpc::CallbackServerContext* context,
+                                       const WriteChunkRequest* request,
+                                       WriteChunkResponse* response) override;
   grpc::Status ReadChunk(grpc::ServerContext* context, const ReadChunkRequest* request,
                          ReadChunkResponse* response) override;
-  grpc::Status DeleteChunk(grpc::ServerContext* context, const DeleteChunkRequest* request,
-                           DeleteChunkResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteChunk(grpc::CallbackServerContext* context,
+                                        const DeleteChunkRequest* request,
+                                        DeleteChunkResponse* response) override;
   grpc::Status GetChunkInfo(grpc::ServerContext* context, const GetChunkInfoRequest* request,
                             GetChunkInfoResponse* response) override;
   grpc::Status JoinCopyset(grpc::ServerContext* context, const JoinCopysetRequest* request,
@@ -30,8 +38,8 @@ class ChunkServiceImpl final : public ChunkService::Service {
 
  private:
   Result<std::shared_ptr<Copyset>> Find(const ChunkAddress& address);
-  // Proposes `op` and waits for its outcome; the index it was applied at.
-  Result<uint64_t> Propose(Copyset& copyset, std::string op);
+  // Proposes `op`; `done` gets the index it was applied at or the failure, on the driver thread.
+  static void Propose(Copyset& copyset, std::string op, std::function<void(Result<uint64_t>)> done);
   // Waits until local reads of the copyset are linearizable (leader only).
   Status Barrier(Copyset& copyset);
 
