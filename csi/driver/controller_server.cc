@@ -222,8 +222,9 @@ Status ControllerServer::DoExpand(const v1::ControllerExpandVolumeRequest& reque
     CURVE_ASSIGN_OR_RETURN(volume, backend_.Extend(id.user, id.file_name, size));
   }
   response->set_capacity_bytes(volume.size_bytes);
-  bool block = request.has_volume_capability() && request.volume_capability().has_block();
-  response->set_node_expansion_required(!block);
+  // Also for block access: the attach daemon and its loop device take the new size only when
+  // NodeExpandVolume refreshes them.
+  response->set_node_expansion_required(true);
   return Status::Ok();
 }
 

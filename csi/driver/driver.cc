@@ -20,6 +20,7 @@
 #include "csi/node/curve_attacher.h"
 #include "csi/node/linux_mounter.h"
 #include "csi/node/loop_file_attacher.h"
+#include "services/attach/attach_cgroup.h"
 
 namespace curve::csi {
 
@@ -112,7 +113,19 @@ Result<std::unique_ptr<Driver>> Driver::Start(const DriverOptions& options) {
       attacher_options.volume_dir = options.volume_dir;
       attacher_options.runtime_dir = options.attach_dir;
       attacher_options.attachd_path = options.attachd_path;
-      parts->attacher = std::make_unique<CurveAttacher>(attacher_options);
+      if (!options.attach_cgroup_root.empty()) {
+        CURVE_ASSIGN_OR_RETURN(attacher_options.cgroups,
+                               attach::PrepareCgroups(options.attach_cgroup_root, "curve-attach"));
+      }
+      auto attacher = std::make_unique<CurveAttacher>(attacher_options);
+      if (!attacher_options.cgroups.empty()) {
+        int adopted = attacher->AdoptDaemons();
+        logger->info("op=Start attach_cgroups={} adopted_daemons={}",
+                     attacher_options.cgroups.front() +
+                         (attacher_options.cgroups.size() > 1 ? " (and each other hierarchy)" : ""),
+                     adopted);
+      }
+      parts->attacher = std::move(attacher);
     } else {
       logger->warn(
           "op=Start attacher=loopfile msg=\"TEST/DEV ONLY: volume data lives in files "

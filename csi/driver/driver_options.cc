@@ -15,6 +15,7 @@ Status DriverOptions::Load(config::ConfigSource& source) {
   CURVE_RETURN_IF_ERROR(source.Read("attacher", &attacher));
   CURVE_RETURN_IF_ERROR(source.Read("attachDir", &attach_dir));
   CURVE_RETURN_IF_ERROR(source.Read("attachdPath", &attachd_path));
+  CURVE_RETURN_IF_ERROR(source.Read("attachCgroupRoot", &attach_cgroup_root));
   CURVE_RETURN_IF_ERROR(source.Read("loopDir", &loop_dir));
   CURVE_RETURN_IF_ERROR(source.Read("zone", &zone));
   CURVE_RETURN_IF_ERROR(source.Read("registrationSocket", &registration_socket));
@@ -46,6 +47,13 @@ Status DriverOptions::Load(config::ConfigSource& source) {
     return InvalidArgumentError(
         "node mode with attacher curve needs MDS addresses (the attach daemons open volumes "
         "through them): --mds=host:port,... or mds in the config file");
+  }
+  if (!attach_cgroup_root.empty() && (!node || attacher != "curve")) {
+    return InvalidArgumentError(
+        "attachCgroupRoot is for the node plugin with attacher curve (mode node or all)");
+  }
+  if (!attach_cgroup_root.empty() && attach_cgroup_root[0] != '/') {
+    return source.Invalid("attachCgroupRoot", "an absolute path of the host's cgroup file system");
   }
   if (!registration_socket.empty() && !node) {
     return InvalidArgumentError("registrationSocket is for the node plugin (mode node or all)");

@@ -25,6 +25,11 @@ struct DriverOptions {
   std::string attacher = "curve";
   std::string attach_dir = "/run/curve/attach";
   std::string attachd_path;  // empty: curve-attachd beside curve-csi
+  // Curve attacher: the host's cgroup file system (e.g. /host/sys/fs/cgroup, a hostPath). Every
+  // curve-attachd joins the cgroup curve-attach in each of its hierarchies, outside the node
+  // plugin's container, and survives a container restart; empty: daemons stay in the plugin's
+  // cgroups.
+  std::string attach_cgroup_root;
   std::string loop_dir = "/var/lib/curve-csi/loop";
   std::string zone;
   // Node: serve the kubelet plugin-registration API (pluginregistration.v1) on this unix socket,
@@ -41,8 +46,8 @@ struct DriverOptions {
   int64_t max_volume_size = int64_t{20} << 40;
 
   // Keys: mode, endpoint, nodeid, drivername, mds, volumeDir, stateDir, attacher, attachDir,
-  // attachdPath, loopDir, zone, registrationSocket, kubeletRegistrationPath, healthzListen,
-  // defaultFsType, minVolumeSize, maxVolumeSize. Checks what the mode requires.
+  // attachdPath, attachCgroupRoot, loopDir, zone, registrationSocket, kubeletRegistrationPath,
+  // healthzListen, defaultFsType, minVolumeSize, maxVolumeSize. Checks what the mode requires.
   Status Load(config::ConfigSource& source);
 };
 

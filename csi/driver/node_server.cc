@@ -40,44 +40,120 @@ NodeServer::NodeServer(NodeOptions options, Attacher& attacher, Mounter& mounter
 
 Status NodeServer::MountStaged(const StagedVolume& volume) {
   if (volume.block) return Status::Ok();
-  if (mounter_.FindMount(volume.staging_path).ok()) return Status::Ok();
+  auto mounted = mounter_.FindMount(volume.staging_path);
+  if (mounted.ok()) {
+    if (mounted->source == volume.device) return Status::Ok();
+    // Mounted from a device that no longer serves the volume: its attach daemon died and the
+    // volume was attached again. Published bind mounts keep the dead device until republished.
+    curve::log::Get("csi")->warn(
+        "op=MountStaged volume={} staging={} old_device={} device={} msg=\"remounting from the "
+        "new device; pods using the volume must be restarted\"",
+        volume.volume_id, volume.staging_path, mounted->source, volume.device);
+    CURVE_RETURN_IF_ERROR(mounter_.Unmount(volume.staging_path));
+  }
   CURVE_ASSIGN_OR_RETURN(std::string format, mounter_.GetFormat(volume.device));
   std::string fs_type = volume.fs_type;
+  bool grow = false;
   if (format.empty()) {
     CURVE_RETURN_IF_ERROR(mounter_.Format(volume.device, fs_type));
   } else {
     fs_type = format;  // an existing file system wins: never reformat user data
+    // The volume may have been expanded while it was not staged.
+    CURVE_ASSIGN_OR_RETURN(grow, mounter_.NeedsGrow(volume.device, fs_type));
   }
+  // ext grows before it is mounted (online growth needs CAP_SYS_RESOURCE), xfs only mounted.
+  bool grow_mounted = grow && fs_type == "xfs";
+  if (grow && !grow_mounted) CURVE_RETURN_IF_ERROR(mounter_.ResizeFs(volume.device, "", fs_type));
   std::error_code ec;
   fs::create_directories(volume.staging_path, ec);
   if (ec) return InternalError("create " + volume.staging_path + ": " + ec.message());
-  return mounter_.Mount(volume.device, volume.staging_path, fs_type, volume.mount_flags);
+  CURVE_RETURN_IF_ERROR(
+      mounter_.Mount(volume.device, volume.staging_path, fs_type, volume.mount_flags));
+  if (grow_mounted) {
+    CURVE_RETURN_IF_ERROR(mounter_.ResizeFs(volume.device, volume.staging_path, fs_type));
+  }
+  if (grow) {
+    curve::log::Get("csi")->info(
+        "op=NodeStageVolume volume={} device={} msg=\"grew the {} file "
+        "system to the expanded volume\"",
+        volume.volume_id, volume.device, fs_type);
+  }
+  return Status::Ok();
+}
+
+NodeServer::~NodeServer() {
+  {
+    std::lock_guard<std::mutex> lock(restore_mu_);
+    stopping_ = true;
+  }
+  restore_cv_.notify_all();
+  if (restorer_.joinable()) restorer_.join();
+}
+
+Status NodeServer::Restore(StagedVolume volume) {
+  AttachRequest attach{volume.volume_id, volume.user, volume.file_name, volume.size_bytes};
+  CURVE_ASSIGN_OR_RETURN(std::string device, attacher_.Attach(attach));
+  if (device != volume.device) {
+    volume.device = device;
+    CURVE_RETURN_IF_ERROR(store_.Save(volume));
+  }
+  CURVE_RETURN_IF_ERROR(MountStaged(volume));
+  curve::log::Get("csi")->info("op=RestoreStaged volume={} device={}", volume.volume_id,
+                               volume.device);
+  return Status::Ok();
 }
 
 int NodeServer::RestoreStaged() {
   auto logger = curve::log::Get("csi");
   std::vector<std::string> errors;
+  std::vector<std::string> failed;
   int restored = 0;
   for (StagedVolume volume : store_.LoadAll(&errors)) {
-    AttachRequest attach{volume.volume_id, volume.user, volume.file_name, volume.size_bytes};
-    auto device = attacher_.Attach(attach);
-    Status status = device.status();
-    if (status.ok()) {
-      if (*device != volume.device) {
-        volume.device = *device;
-        status = store_.Save(volume);
-      }
-      if (status.ok()) status = MountStaged(volume);
-    }
+    auto guard = locks_.TryAcquire(volume.volume_id, "volume");
+    Status status = guard.ok() ? Restore(volume) : guard.status();
     if (status.ok()) {
       ++restored;
-      logger->info("op=RestoreStaged volume={} device={}", volume.volume_id, volume.device);
     } else {
-      logger->error("op=RestoreStaged volume={} err=\"{}\"", volume.volume_id, status.ToString());
+      logger->error("op=RestoreStaged volume={} err=\"{}\" msg=\"retrying\"", volume.volume_id,
+                    status.ToString());
+      failed.push_back(volume.volume_id);
     }
   }
   for (const auto& error : errors) logger->error("op=RestoreStaged err=\"{}\"", error);
+  if (!failed.empty()) restorer_ = std::thread([this, failed] { RetryRestore(failed); });
   return restored;
+}
+
+void NodeServer::RetryRestore(std::vector<std::string> volume_ids) {
+  auto logger = curve::log::Get("csi");
+  auto deadline = Clock::now() + options_.restore_retry_for;
+  while (!volume_ids.empty()) {
+    {
+      std::unique_lock<std::mutex> lock(restore_mu_);
+      restore_cv_.wait_for(lock, options_.restore_retry_interval, [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    bool last = Clock::now() >= deadline;
+    std::vector<std::string> still;
+    for (const auto& id : volume_ids) {
+      auto guard = locks_.TryAcquire(id, "volume");
+      if (!guard.ok()) {  // a CSI call on it is running; look again next round
+        still.push_back(id);
+        continue;
+      }
+      auto volume = store_.Load(id);
+      if (!volume.ok()) continue;  // unstaged meanwhile
+      Status status = Restore(*volume);
+      if (status.ok()) continue;
+      still.push_back(id);
+      if (last) {
+        logger->error("op=RestoreStaged volume={} err=\"{}\" msg=\"giving up\"", id,
+                      status.ToString());
+      }
+    }
+    if (last) return;
+    volume_ids = std::move(still);
+  }
 }
 
 Status NodeServer::DoStage(const v1::NodeStageVolumeRequest& request) {
@@ -195,14 +271,20 @@ Status NodeServer::DoStats(const v1::NodeGetVolumeStatsRequest& request,
     return NotFoundError("volume path " + path + " does not exist");
   }
   auto* condition = response->mutable_volume_condition();
-  bool mounted = mounter_.FindMount(path).ok();
+  auto mount = mounter_.FindMount(path);
+  bool mounted = mount.ok();
+  // A file system mounted from an older device of the volume (its attach daemon died since).
+  bool stale = mounted && !staged.block && mount->source != staged.device;
   bool device_ok = Exists(staged.device);
   Status attached = attacher_.Check(request.volume_id());
-  condition->set_abnormal(!mounted || !device_ok || !attached.ok());
+  condition->set_abnormal(!mounted || stale || !device_ok || !attached.ok());
   condition->set_message(!device_ok       ? "device " + staged.device + " is gone"
                          : !attached.ok() ? attached.message()
                          : !mounted       ? path + " is not mounted"
-                                          : "volume is attached and mounted");
+                         : stale          ? path + " is mounted from " + mount->source +
+                                       ", which no longer serves the volume (now " + staged.device +
+                                       "); restart its users"
+                                 : "volume is attached and mounted");
   if (S_ISBLK(st.st_mode) || staged.block) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     uint64_t bytes = 0;

@@ -1,6 +1,11 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "csi/node/attacher.h"
 #include "csi/node/mounter.h"
@@ -15,6 +20,10 @@ struct NodeOptions {
   std::string zone;  // reported as topology key topology.curve.io/zone when set
   int64_t max_volumes = 0;
   std::string default_fs_type = "ext4";  // when the capability names none: ext4 or xfs
+  // RestoreStaged retries volumes it could not restore (e.g. the MDS still holds a dead attach
+  // daemon's session) this often, for this long.
+  std::chrono::milliseconds restore_retry_interval{2000};
+  std::chrono::milliseconds restore_retry_for{std::chrono::minutes(5)};
 };
 
 // The CSI Node service: attach (through the Attacher) and format/mount (through the Mounter) at
@@ -24,9 +33,14 @@ struct NodeOptions {
 class NodeServer final : public ::csi::v1::Node::Service {
  public:
   NodeServer(NodeOptions options, Attacher& attacher, Mounter& mounter, StageStore& store);
+  // Stops the background restoration.
+  ~NodeServer() override;
 
-  // Re-attaches every recorded volume and re-mounts its staging mount when missing. Returns how
-  // many volumes were restored; failures are logged and do not stop the others.
+  // Re-attaches every recorded volume (adopting a running attach daemon, attaching again when
+  // it is gone) and re-mounts its staging mount when missing or on a device that no longer
+  // serves the volume. Returns how many volumes were restored; failures are logged and do not
+  // stop the others, and are retried in the background (restore_retry_interval) until restored,
+  // unstaged, or restore_retry_for has passed. Call once.
   int RestoreStaged();
 
   grpc::Status NodeStageVolume(grpc::ServerContext* context,
@@ -65,12 +79,20 @@ class NodeServer final : public ::csi::v1::Node::Service {
                   ::csi::v1::NodeExpandVolumeResponse* response);
   // Formats when blank and mounts the staged device at its staging path.
   Status MountStaged(const StagedVolume& volume);
+  // Attaches and mounts one recorded volume.
+  Status Restore(StagedVolume volume);
+  // Retries Restore for `volume_ids` until done, unstaged, out of time, or stopping_.
+  void RetryRestore(std::vector<std::string> volume_ids);
 
   NodeOptions options_;
   Attacher& attacher_;
   Mounter& mounter_;
   StageStore& store_;
   OperationLocks locks_;
+  std::mutex restore_mu_;
+  std::condition_variable restore_cv_;
+  bool stopping_ = false;  // guarded by restore_mu_
+  std::thread restorer_;
 };
 
 }  // namespace curve::csi

@@ -1,6 +1,8 @@
 #include "csi/node/curve_attacher.h"
 
+#include "common/logging.h"
 #include "csi/util/volume_id.h"
+#include "services/attach/attach_cgroup.h"
 #include "services/attach/attach_state.h"
 #include "services/attach/fuse_loop_attacher.h"
 #include "services/client/curve_volume_backend.h"
@@ -12,6 +14,7 @@ std::unique_ptr<attach::Attacher> MakeFuseLoopAttacher(const CurveAttacherOption
   attach::FuseLoopAttacherOptions attach_options;
   attach_options.runtime_dir = options.runtime_dir;
   attach_options.attachd_path = options.attachd_path;
+  attach_options.cgroups = options.cgroups;
   return std::make_unique<attach::FuseLoopAttacher>(attach_options);
 }
 
@@ -61,6 +64,23 @@ Result<int64_t> CurveAttacher::Refresh(const std::string& volume_id, int64_t siz
                                    " requested; expand it with ControllerExpandVolume first");
   }
   return size;
+}
+
+int CurveAttacher::AdoptDaemons() {
+  if (options_.cgroups.empty()) return 0;
+  auto logger = log::Get("csi");
+  int moved = 0;
+  for (const auto& state : attach::ListAttachStates(options_.runtime_dir)) {
+    if (!attach::AttachDaemonAlive(state.pid)) continue;
+    Status status = attach::JoinCgroups(state.pid, options_.cgroups);
+    if (status.ok()) {
+      ++moved;
+    } else {
+      logger->error("op=AdoptDaemons volume={} pid={} err=\"{}\"", state.volume, state.pid,
+                    status.ToString());
+    }
+  }
+  return moved;
 }
 
 Status CurveAttacher::Check(const std::string& volume_id) {

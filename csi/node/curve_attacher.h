@@ -14,14 +14,17 @@ struct CurveAttacherOptions {
   std::string volume_dir = "/k8s";  // the MDS directory holding the driver's volumes
   std::string runtime_dir = "/run/curve/attach";  // shared with `curve map` / `curve list-mapped`
   std::string attachd_path;                       // empty: curve-attachd beside this binary
+  // Cgroup directories the daemons join (attach::PrepareCgroups); empty: the caller's cgroups.
+  std::vector<std::string> cgroups;
 };
 
 // The production Attacher: a CSI volume is mapped as a block device by services/attach (one
 // detached curve-attachd per volume serving it from CurveBS through libcurve, as a FUSE file
 // behind a loop device). The mapping is named by the CSI volume id; its backend is the spec
 // "curve:<volume_dir>/<file name>?user=<user>&mds=<addresses>". The daemons run in their own
-// session and outlive the node plugin; Attach of a volume whose daemon died maps it again.
-// Thread-safe (services/attach serializes per volume across processes).
+// session and outlive the node plugin (and its container with options.cgroups); Attach of a volume
+// whose daemon died maps it again. Thread-safe (services/attach serializes per volume across
+// processes).
 class CurveAttacher : public Attacher {
  public:
   // Uses a FuseLoopAttacher built from `options`.
@@ -38,6 +41,10 @@ class CurveAttacher : public Attacher {
   Result<int64_t> Refresh(const std::string& volume_id, int64_t size_bytes) override;
   // UNAVAILABLE naming the cause when the daemon is dead or the loop device lost its file.
   Status Check(const std::string& volume_id) override;
+
+  // Moves every running daemon into options.cgroups (those started before the option was set or
+  // by another plugin); returns how many were moved, logging failures.
+  int AdoptDaemons();
 
   // The backend spec a volume is mapped with.
   std::string SpecOf(const AttachRequest& request) const;

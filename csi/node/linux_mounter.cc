@@ -1,8 +1,15 @@
 #include "csi/node/linux_mounter.h"
 
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -47,7 +54,46 @@ std::string Canonical(const std::string& path) {
   return path;
 }
 
+// mkfs may leave a partial last block group or allocation group unused.
+constexpr uint64_t kGrowSlack = uint64_t{1} << 20;
+
+bool IsExt(const std::string& fs_type) {
+  return fs_type == "ext4" || fs_type == "ext3" || fs_type == "ext2";
+}
+
+// The number after the first line starting with `key` in tool output; 0 when absent.
+uint64_t Field(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(key, 0) == 0) return std::strtoull(line.c_str() + key.size(), nullptr, 10);
+  }
+  return 0;
+}
+
+Result<uint64_t> DeviceSize(const std::string& device) {
+  int fd = open(device.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return InternalError("open " + device + ": " + std::strerror(errno));
+  uint64_t bytes = 0;
+  int rc = ioctl(fd, BLKGETSIZE64, &bytes);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return InternalError("size of " + device + ": " + std::strerror(err));
+  return bytes;
+}
+
 }  // namespace
+
+bool HasCapSysResource() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      return (std::strtoull(line.c_str() + 7, nullptr, 16) >> CAP_SYS_RESOURCE) & 1;
+    }
+  }
+  return false;
+}
 
 std::vector<MountPoint> ParseMountInfo(const std::string& text) {
   std::vector<MountPoint> out;
@@ -148,18 +194,57 @@ Result<MountPoint> LinuxMounter::FindMount(const std::string& target) {
   return NotFoundError("nothing is mounted at " + target);
 }
 
+Result<bool> LinuxMounter::NeedsGrow(const std::string& device, const std::string& fs_type) {
+  CURVE_ASSIGN_OR_RETURN(uint64_t device_bytes, DeviceSize(device));
+  uint64_t fs_bytes = 0;
+  if (IsExt(fs_type)) {
+    CURVE_ASSIGN_OR_RETURN(std::string header, RunChecked({"dumpe2fs", "-h", device}));
+    fs_bytes = Field(header, "Block count:") * Field(header, "Block size:");
+  } else if (fs_type == "xfs") {
+    CURVE_ASSIGN_OR_RETURN(std::string sb, RunChecked({"xfs_db", "-r", "-c", "sb 0", "-c",
+                                                       "p dblocks", "-c", "p blocksize", device}));
+    fs_bytes = Field(sb, "dblocks =") * Field(sb, "blocksize =");
+  } else {
+    return FailedPreconditionError("cannot tell the size of a " + fs_type + " file system on " +
+                                   device + ": expected ext2/3/4 or xfs");
+  }
+  if (fs_bytes == 0) {
+    return InternalError("cannot read the size of the " + fs_type + " file system on " + device);
+  }
+  return device_bytes > fs_bytes + kGrowSlack;
+}
+
 Status LinuxMounter::ResizeFs(const std::string& device, const std::string& mount_path,
                               const std::string& fs_type) {
-  if (fs_type == "ext4" || fs_type == "ext3" || fs_type == "ext2") {
+  if (IsExt(fs_type)) {
+    if (mount_path.empty()) {
+      // resize2fs refuses an unchecked file system; -p repairs only what is safe (exit 1).
+      CURVE_ASSIGN_OR_RETURN(auto checked, RunCommand({"e2fsck", "-f", "-p", device}));
+      if (checked.exit_code != 0 && checked.exit_code != 1) {
+        return InternalError("e2fsck -f -p " + device + " before growing it failed (exit " +
+                             std::to_string(checked.exit_code) + "): " + Trim(checked.output));
+      }
+      return RunChecked({"resize2fs", device}).status();
+    }
     Status status = RunChecked({"resize2fs", device}).status();
-    if (!status.ok() && status.message().find("Permission denied") != std::string::npos) {
-      return FailedPreconditionError(status.message() +
-                                     " (online ext4 growth needs CAP_SYS_RESOURCE)");
+    if (!status.ok() && !HasCapSysResource()) {
+      // EXT4_IOC_RESIZE_FS requires CAP_SYS_RESOURCE; unmounted, resize2fs needs no capability.
+      return FailedPreconditionError(
+          "cannot grow the " + fs_type + " file system on " + device + " mounted at " + mount_path +
+          " online: the kernel requires CAP_SYS_RESOURCE, which this process lacks; it grows "
+          "offline when the volume is next staged (NodeStageVolume), or give the node plugin "
+          "CAP_SYS_RESOURCE (privileged)");
     }
     return status;
   }
-  if (fs_type == "xfs") return RunChecked({"xfs_growfs", mount_path}).status();
-  return FailedPreconditionError("cannot grow a " + fs_type + " file system on " + device);
+  if (fs_type == "xfs") {
+    if (mount_path.empty()) {
+      return FailedPreconditionError("xfs on " + device + " grows only while mounted");
+    }
+    return RunChecked({"xfs_growfs", mount_path}).status();
+  }
+  return FailedPreconditionError("cannot grow a " + fs_type + " file system on " + device +
+                                 ": expected ext2/3/4 or xfs");
 }
 
 }  // namespace curve::csi

@@ -37,7 +37,13 @@ class Mounter {
   virtual Status Unmount(const std::string& target) = 0;
   // The mount at exactly `target`, or nullopt-like NOT_FOUND when there is none.
   virtual Result<MountPoint> FindMount(const std::string& target) = 0;
-  // Grows the file system mounted at `mount_path` from `device` to the device's size.
+  // Whether the `fs_type` file system on `device` is smaller than the device (by more than the
+  // slack mkfs leaves), i.e. the device grew since the file system was made or last grown.
+  virtual Result<bool> NeedsGrow(const std::string& device, const std::string& fs_type) = 0;
+  // Grows the file system on `device` to the device's size: online when `mount_path` names where
+  // it is mounted, offline when `mount_path` is empty (ext2/3/4 only; xfs grows only mounted).
+  // FAILED_PRECONDITION naming the cause when this host cannot do it (e.g. online ext4 growth
+  // without CAP_SYS_RESOURCE).
   virtual Status ResizeFs(const std::string& device, const std::string& mount_path,
                           const std::string& fs_type) = 0;
 };

@@ -113,6 +113,33 @@ TEST_F(NodeServerTest, ExistingFileSystemIsNeverReformatted) {
   EXPECT_EQ(mounter_.mounts.at(dir_.path() + "/stage").fs_type, "ext4");
 }
 
+// A volume expanded while unstaged: ext grows offline before the mount, xfs once mounted.
+TEST_F(NodeServerTest, StageGrowsAFileSystemSmallerThanItsDevice) {
+  const std::string device = "/dev/fake-" + id_;
+  mounter_.formats[device] = "ext4";
+  mounter_.grown_devices.insert(device);
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  EXPECT_EQ(mounter_.resizes, std::vector<std::string>{device + " offline"});
+
+  const std::string other = EncodeVolumeId({"k8s", "vol2"});
+  mounter_.formats["/dev/fake-" + other] = "xfs";
+  mounter_.grown_devices.insert("/dev/fake-" + other);
+  v1::NodeStageVolumeRequest request;
+  request.set_volume_id(other);
+  request.set_staging_target_path(dir_.path() + "/stage2");
+  *request.mutable_volume_capability() = Mount("xfs");
+  v1::NodeStageVolumeResponse response;
+  ASSERT_TRUE(node_->NodeStageVolume(nullptr, &request, &response).ok());
+  EXPECT_EQ(mounter_.resizes.back(), "/dev/fake-" + other + " at " + dir_.path() + "/stage2");
+
+  // Restaged without growing since: no resize.
+  mounter_.resizes.clear();
+  mounter_.mounts.erase(dir_.path() + "/stage");
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  EXPECT_EQ(mounter_.mounts.count(dir_.path() + "/stage"), 1u);
+  EXPECT_TRUE(mounter_.resizes.empty());
+}
+
 TEST_F(NodeServerTest, ValidationErrors) {
   EXPECT_EQ(Stage("", Mount()).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Stage(id_, Mount("btrfs")).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -147,6 +174,23 @@ TEST_F(NodeServerTest, RestartRestoresStagedVolumes) {
   EXPECT_EQ(attacher_.attached.count(id_), 1u);
   EXPECT_EQ(mounter_.mounts.count(dir_.path() + "/stage"), 1u);
   EXPECT_EQ(mounter_.format_calls, 1);  // restored, not reformatted
+}
+
+TEST_F(NodeServerTest, RestoreRetriesInTheBackground) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  attacher_.attached.clear();
+  mounter_.mounts.clear();
+  attacher_.failing_attaches = 3;  // e.g. the MDS still holds a dead daemon's session
+  NodeOptions options{"node1", "z1", 0};
+  options.restore_retry_interval = std::chrono::milliseconds(10);
+  node_ = std::make_unique<NodeServer>(options, attacher_, mounter_, store_);
+  EXPECT_EQ(node_->RestoreStaged(), 0);
+  // Stage, then three refused attaches and the one that works.
+  EXPECT_TRUE(curve::testing::PollUntil([&] { return attacher_.attach_calls >= 5; },
+                                        std::chrono::seconds(10)));
+  node_.reset();  // joins the retries
+  EXPECT_EQ(attacher_.attached.count(id_), 1u);
+  EXPECT_EQ(mounter_.mounts.count(dir_.path() + "/stage"), 1u);
 }
 
 TEST_F(NodeServerTest, UnstageWorksAfterLossOfState) {

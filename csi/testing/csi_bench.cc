@@ -1,7 +1,9 @@
 // `make bench` for curve-csi: CreateVolume, NodeStage and NodePublish latencies (p50/p99) and
 // concurrent CreateVolume throughput, against curve-csi --mode=all on a real etcd + curve-mds
-// with the LoopFileAttacher. References measured in the same run: the MDS CreateFile call
-// itself, and losetup + mkfs + mount / mount --bind done directly. Needs root.
+// with the LoopFileAttacher, and NodeStage/NodePublish again on the real data path
+// (CurveAttacher on a LocalCluster with 3 chunkservers). References measured in the same run:
+// the MDS CreateFile call itself, and losetup + mkfs + mount / mount --bind done directly. Needs
+// root (and /dev/fuse for the curve rows).
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +39,72 @@ Stats Summarize(std::vector<double> ms) {
 
 double Millis(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+struct NodeTimes {
+  std::vector<double> stage_ms, publish_ms;
+  std::string error;  // the first failure
+};
+
+// NodeStage and NodePublish of each volume under <dir>/stage<i>, <dir>/target<i>; with
+// `release`, each is unpublished and unstaged before the next (so nothing runs in the
+// background of the following measurement).
+NodeTimes StageAndPublish(v1::Node::Stub& node, const std::vector<v1::Volume>& volumes,
+                          const std::string& dir, const v1::VolumeCapability& capability,
+                          bool release) {
+  NodeTimes times;
+  auto fail = [&](const char* op, const grpc::Status& status) {
+    if (times.error.empty()) times.error = std::string(op) + ": " + status.error_message();
+  };
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    std::string staging = dir + "/stage" + std::to_string(i);
+    std::string target = dir + "/target" + std::to_string(i);
+    mkdir(staging.c_str(), 0755);
+    v1::NodeStageVolumeRequest stage;
+    stage.set_volume_id(volumes[i].volume_id());
+    stage.set_staging_target_path(staging);
+    *stage.mutable_volume_capability() = capability;
+    *stage.mutable_volume_context() = volumes[i].volume_context();
+    v1::NodeStageVolumeResponse staged;
+    grpc::ClientContext stage_context;
+    auto start = Clock::now();
+    grpc::Status status = node.NodeStageVolume(&stage_context, stage, &staged);
+    if (!status.ok()) {
+      fail("NodeStageVolume", status);
+      continue;
+    }
+    times.stage_ms.push_back(Millis(start));
+    v1::NodePublishVolumeRequest publish;
+    publish.set_volume_id(volumes[i].volume_id());
+    publish.set_staging_target_path(staging);
+    publish.set_target_path(target);
+    *publish.mutable_volume_capability() = capability;
+    v1::NodePublishVolumeResponse published;
+    grpc::ClientContext publish_context;
+    start = Clock::now();
+    status = node.NodePublishVolume(&publish_context, publish, &published);
+    if (status.ok()) {
+      times.publish_ms.push_back(Millis(start));
+    } else {
+      fail("NodePublishVolume", status);
+    }
+    if (!release) continue;
+    v1::NodeUnpublishVolumeRequest unpublish;
+    unpublish.set_volume_id(volumes[i].volume_id());
+    unpublish.set_target_path(target);
+    v1::NodeUnpublishVolumeResponse unpublished;
+    grpc::ClientContext unpublish_context;
+    status = node.NodeUnpublishVolume(&unpublish_context, unpublish, &unpublished);
+    if (!status.ok()) fail("NodeUnpublishVolume", status);
+    v1::NodeUnstageVolumeRequest unstage;
+    unstage.set_volume_id(volumes[i].volume_id());
+    unstage.set_staging_target_path(staging);
+    v1::NodeUnstageVolumeResponse unstaged;
+    grpc::ClientContext unstage_context;
+    status = node.NodeUnstageVolume(&unstage_context, unstage, &unstaged);
+    if (!status.ok()) fail("NodeUnstageVolume", status);
+  }
+  return times;
 }
 
 void Row(const char* what, Stats ours, const char* reference, Stats ref) {
@@ -75,7 +143,7 @@ int Run() {
   mds::MdsClientOptions mds_options;
   mds_options.addresses = {(*cluster)->mds_address()};
   auto mds = std::move(mds::MdsClient::Create(mds_options)).value();
-  std::vector<double> mds_ms, create_ms, stage_ms, publish_ms, raw_stage_ms, raw_bind_ms;
+  std::vector<double> mds_ms, create_ms, raw_stage_ms, raw_bind_ms;
   for (int i = 0; i < n; ++i) {
     mds::CreateFileRequest request;
     request.set_user("bench");
@@ -98,32 +166,7 @@ int Run() {
       volumes.push_back(response.volume());
     }
   }
-  for (size_t i = 0; i < volumes.size(); ++i) {
-    std::string staging = dir + "/stage" + std::to_string(i);
-    std::string target = dir + "/target" + std::to_string(i);
-    mkdir(staging.c_str(), 0755);
-    v1::NodeStageVolumeRequest stage;
-    stage.set_volume_id(volumes[i].volume_id());
-    stage.set_staging_target_path(staging);
-    *stage.mutable_volume_capability() = capability;
-    *stage.mutable_volume_context() = volumes[i].volume_context();
-    v1::NodeStageVolumeResponse staged;
-    grpc::ClientContext stage_context;
-    auto start = Clock::now();
-    if (!node->NodeStageVolume(&stage_context, stage, &staged).ok()) continue;
-    stage_ms.push_back(Millis(start));
-    v1::NodePublishVolumeRequest publish;
-    publish.set_volume_id(volumes[i].volume_id());
-    publish.set_staging_target_path(staging);
-    publish.set_target_path(target);
-    *publish.mutable_volume_capability() = capability;
-    v1::NodePublishVolumeResponse published;
-    grpc::ClientContext publish_context;
-    start = Clock::now();
-    if (node->NodePublishVolume(&publish_context, publish, &published).ok()) {
-      publish_ms.push_back(Millis(start));
-    }
-  }
+  NodeTimes loopfile = StageAndPublish(*node, volumes, dir, capability, /*release=*/false);
   // References: the same work done directly with the tools, on fresh 10 GiB sparse files.
   for (int i = 0; i < std::min(n, 10); ++i) {
     std::string file = dir + "/raw" + std::to_string(i) + ".img";
@@ -165,6 +208,38 @@ int Run() {
   for (auto& t : threads) t.join();
   double parallel_s = Millis(start) / 1000;
 
+  // The real data path: CurveAttacher (a curve-attachd per volume: libcurve, FUSE, loop device)
+  // on a LocalCluster with 3 chunkservers; each volume is released before the next is staged.
+  const int curve_n =
+      getenv("CSI_BENCH_CURVE_VOLUMES") ? atoi(getenv("CSI_BENCH_CURVE_VOLUMES")) : 10;
+  CsiClusterOptions curve_options;
+  curve_options.csi_bin = CURVE_CSI_BIN;
+  curve_options.attacher = "curve";
+  auto curve_cluster = CsiCluster::Start(curve_options);
+  NodeTimes curve;
+  if (!curve_cluster.ok()) {
+    curve.error = curve_cluster.status().ToString();
+  } else {
+    auto curve_channel =
+        grpc::CreateChannel((*curve_cluster)->endpoint(), grpc::InsecureChannelCredentials());
+    auto curve_controller = v1::Controller::NewStub(curve_channel);
+    auto curve_node = v1::Node::NewStub(curve_channel);
+    std::vector<v1::Volume> curve_volumes;
+    for (int i = 0; i < curve_n; ++i) {
+      v1::CreateVolumeRequest request;
+      request.set_name("curve-" + std::to_string(i));
+      (*request.mutable_parameters())["poolset"] = (*curve_cluster)->poolset();
+      *request.add_volume_capabilities() = capability;
+      v1::CreateVolumeResponse response;
+      grpc::ClientContext context;
+      if (curve_controller->CreateVolume(&context, request, &response).ok()) {
+        curve_volumes.push_back(response.volume());
+      }
+    }
+    curve = StageAndPublish(*curve_node, curve_volumes, (*curve_cluster)->dir(), capability,
+                            /*release=*/true);
+  }
+
   std::printf("curve-csi (LoopFileAttacher backend, %d volumes)\n\n", n);
   std::printf("| %-34s | %8s | %8s | %-30s | %8s | %8s |\n", "operation", "p50 ms", "p99 ms",
               "reference (same run)", "p50 ms", "p99 ms");
@@ -172,9 +247,19 @@ int Run() {
               std::string(10, '-').c_str(), std::string(32, '-').c_str(),
               std::string(10, '-').c_str(), std::string(10, '-').c_str());
   Row("CreateVolume", Summarize(create_ms), "MDS CreateFile", Summarize(mds_ms));
-  Row("NodeStage (attach+mkfs+mount)", Summarize(stage_ms), "losetup+mkfs.ext4+mount",
+  Row("NodeStage (attach+mkfs+mount)", Summarize(loopfile.stage_ms), "losetup+mkfs.ext4+mount",
       Summarize(raw_stage_ms));
-  Row("NodePublish (bind mount)", Summarize(publish_ms), "mount --bind", Summarize(raw_bind_ms));
+  Row("NodePublish (bind mount)", Summarize(loopfile.publish_ms), "mount --bind",
+      Summarize(raw_bind_ms));
+  std::printf("\ncurve-csi (CurveAttacher: curve-attachd, 3 chunkservers, %zu of %d volumes)\n\n",
+              curve.stage_ms.size(), curve_n);
+  Row("NodeStage curve (attachd+mkfs+mount)", Summarize(curve.stage_ms), "losetup+mkfs.ext4+mount",
+      Summarize(raw_stage_ms));
+  Row("NodePublish curve (bind mount)", Summarize(curve.publish_ms), "mount --bind",
+      Summarize(raw_bind_ms));
+  for (const auto* times : {&loopfile, &curve}) {
+    if (!times->error.empty()) std::printf("first failure: %s\n", times->error.c_str());
+  }
   std::printf("\n20 CreateVolume calls: concurrent %.1f ops/s (%d ok), sequential %.1f ops/s\n",
               concurrent / parallel_s, ok_calls.load(), concurrent / sequential_s);
   std::printf("targets: CreateVolume p50 < 20 ms; NodeStage of a fresh 10 GiB volume p50 < 3 s\n");

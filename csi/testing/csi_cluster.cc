@@ -62,6 +62,13 @@ Status CsiCluster::StartCsi() {
                                 "--attachDir=" + attach_dir(),
                                 "--log-level=debug"};
   argv.insert(argv.end(), options_.csi_args.begin(), options_.csi_args.end());
+  if (!options_.csi_cgroups.empty()) {
+    // The shell joins the cgroups and execs curve-csi, which keeps its pid.
+    std::string procs;
+    for (const auto& cgroup : options_.csi_cgroups) procs += cgroup + "/cgroup.procs ";
+    argv.insert(argv.begin(), {"/bin/sh", "-c",
+                               "for f in $0; do echo $$ > $f || exit 1; done; exec \"$@\"", procs});
+  }
   CURVE_ASSIGN_OR_RETURN(auto csi,
                          Subprocess::Start(argv, dir() + "/csi.log." + std::to_string(++starts_)));
   auto line = csi.ReadLine(std::chrono::seconds(30));

@@ -22,6 +22,8 @@ struct CsiClusterOptions {
   int chunkservers = 3;
   uint64_t chunks_per_disk = 1024;    // curve: 1 MiB chunk files pre-allocated per chunkserver
   std::vector<std::string> csi_args;  // extra flags of curve-csi
+  // Cgroup directories curve-csi joins before it runs (like a container's); empty: the test's.
+  std::vector<std::string> csi_cgroups;
 };
 
 // For multi-process CSI tests: a CurveBS control plane (and data plane with the curve
@@ -47,7 +49,8 @@ class CsiCluster {
   // The attach daemons' runtime dir (curve attacher).
   std::string attach_dir() const { return dir_.path() + "/attach"; }
 
-  // SIGKILLs the CSI plugin (mounts and loop devices stay, like a crashed pod).
+  // SIGKILLs the CSI plugin (mounts and loop devices stay, like a crashed pod); reaps it when
+  // it is already dead.
   void KillCsi();
   // Starts the CSI plugin again with the same options and state dir.
   Status StartCsi();

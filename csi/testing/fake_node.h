@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "csi/node/attacher.h"
 #include "csi/node/mounter.h"
@@ -17,6 +19,10 @@ class FakeAttacher : public Attacher {
   Result<std::string> Attach(const AttachRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++attach_calls;
+    if (failing_attaches > 0) {
+      --failing_attaches;
+      return UnavailableError("volume " + request.volume_id + " is still open elsewhere");
+    }
     auto it = attached.find(request.volume_id);
     if (it != attached.end()) return it->second;
     std::string device = "/dev/fake-" + request.volume_id;
@@ -49,7 +55,8 @@ class FakeAttacher : public Attacher {
   std::map<std::string, std::string> attached;
   std::map<std::string, int64_t> sizes;
   std::set<std::string> broken;  // volumes whose Check reports UNAVAILABLE
-  int attach_calls = 0;
+  std::atomic<int> attach_calls{0};
+  int failing_attaches = 0;  // how many Attach calls still fail UNAVAILABLE
 
  private:
   std::mutex mu_;
@@ -73,9 +80,11 @@ class FakeMounter : public Mounter {
     return Status::Ok();
   }
   Status BindMount(const std::string& source, const std::string& target, bool read_only) override {
+    // Like mountinfo: a bind mount of a mounted directory shows that mount's device.
     auto it = mounts.find(source);
     std::string fs = it == mounts.end() ? "devtmpfs" : it->second.fs_type;
-    mounts[target] = MountPoint{source, target, fs, "/", read_only};
+    std::string device = it == mounts.end() ? source : it->second.source;
+    mounts[target] = MountPoint{device, target, fs, "/", read_only};
     return Status::Ok();
   }
   Status Unmount(const std::string& target) override {
@@ -87,14 +96,21 @@ class FakeMounter : public Mounter {
     if (it == mounts.end()) return NotFoundError("nothing is mounted at " + target);
     return it->second;
   }
+  Result<bool> NeedsGrow(const std::string& device, const std::string& fs_type) override {
+    return grown_devices.count(device) > 0;
+  }
   Status ResizeFs(const std::string& device, const std::string& mount_path,
                   const std::string& fs_type) override {
     ++resize_calls;
+    resizes.push_back(device + (mount_path.empty() ? " offline" : " at " + mount_path));
+    grown_devices.erase(device);
     return Status::Ok();
   }
 
   std::map<std::string, std::string> formats;
   std::map<std::string, MountPoint> mounts;
+  std::set<std::string> grown_devices;  // devices larger than their file system (NeedsGrow)
+  std::vector<std::string> resizes;     // "<device> offline" or "<device> at <mount path>"
   int format_calls = 0;
   int resize_calls = 0;
 };

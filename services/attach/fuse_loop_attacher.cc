@@ -135,13 +135,39 @@ Result<MappedVolume> FuseLoopAttacher::StartDaemon(const std::string& volume,
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // Opened before the fork: the child only writes "0" (itself) to each.
+  std::vector<int> cgroup_fds;
+  auto close_cgroups = [&] {
+    for (int fd : cgroup_fds) ::close(fd);
+  };
+  for (const auto& cgroup : options_.cgroups) {
+    std::string procs = cgroup + "/cgroup.procs";
+    int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      close_cgroups();
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return InternalError("map " + volume + ": open " + procs + ": " + strerror(err));
+    }
+    cgroup_fds.push_back(fd);
+  }
   pid_t child = ::fork();
   if (child < 0) {
+    close_cgroups();
     ::close(fds[0]);
     ::close(fds[1]);
     return InternalError(std::string("fork: ") + strerror(errno));
   }
   if (child == 0) {
+    for (size_t i = 0; i < cgroup_fds.size(); ++i) {
+      if (::write(cgroup_fds[i], "0", 1) == 1) continue;
+      std::string message =
+          "error cannot join cgroup " + options_.cgroups[i] + ": " + strerror(errno) + "\n";
+      ssize_t ignored = ::write(fds[1], message.data(), message.size());
+      (void)ignored;
+      ::_exit(127);
+    }
     ::fcntl(fds[1], F_SETFD, 0);  // the daemon inherits the write end only
     ::execv(binary.c_str(), argv.data());
     std::string message = "error cannot run " + binary + ": " + strerror(errno) + "\n";
@@ -149,6 +175,7 @@ Result<MappedVolume> FuseLoopAttacher::StartDaemon(const std::string& volume,
     (void)ignored;
     ::_exit(127);
   }
+  close_cgroups();
   ::close(fds[1]);
   // The direct child exits as soon as the daemon has detached.
   int wait_status = 0;
@@ -202,7 +229,9 @@ Status FuseLoopAttacher::StopAndClean(const AttachState& state) {
   }
   auto backing = LoopBackingFile(state.device);
   if (backing.ok() && *backing == state.file) {
-    CURVE_RETURN_IF_ERROR(DetachLoop(state.device));
+    // A dead daemon's device can still carry a mounted file system; it cannot serve the volume
+    // again, and the kernel frees it once that is unmounted.
+    CURVE_RETURN_IF_ERROR(DetachLoop(state.device, /*wait=*/!LoopDeviceBusy(state.device)));
   }
   ::umount2(state.fuse_mount.c_str(), MNT_DETACH);
   std::error_code ec;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "services/attach/attach_state.h"
 #include "services/attach/attacher.h"
@@ -17,6 +18,9 @@ struct FuseLoopAttacherOptions {
   std::string runtime_dir = "/run/curve/attach";
   // The daemon binary; empty: curve-attachd beside the running executable.
   std::string attachd_path;
+  // Cgroup directories (attach_cgroup.h PrepareCgroups) every daemon joins before it runs, so it
+  // survives the end of the caller's cgroups (a container restart); empty: the caller's cgroups.
+  std::vector<std::string> cgroups;
   std::chrono::milliseconds start_timeout{30000};
   std::chrono::milliseconds stop_timeout{15000};
 };
@@ -36,7 +40,8 @@ class FuseLoopAttacher : public Attacher {
   // Starts the daemon and waits for its "ready" line.
   Result<MappedVolume> StartDaemon(const std::string& volume, const std::string& backend_spec);
   // Stops the daemon of `state` (SIGTERM, then SIGKILL after stop_timeout) and removes whatever
-  // it left: the loop binding, the FUSE mount, the record.
+  // it left: the loop binding (released by the kernel later when the device is still in use), the
+  // FUSE mount, the record.
   Status StopAndClean(const AttachState& state);
   std::string AttachdPath() const;
 

@@ -116,13 +116,14 @@ Result<LoopAttachment> AttachLoop(const std::string& file, uint32_t block_size, 
   return last;
 }
 
-Status DetachLoop(const std::string& device) {
+Status DetachLoop(const std::string& device, bool wait) {
   int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno(errno, "open " + device);
   int rc = ::ioctl(fd, LOOP_CLR_FD, 0);
   int err = errno;
   ::close(fd);
   if (rc != 0 && err != ENXIO) return Errno(err, "detach " + device);
+  if (!wait) return Status::Ok();
   // The kernel tears the binding down when the last opener closes; wait for it.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (LoopBackingFile(device).ok()) {

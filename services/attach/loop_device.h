@@ -21,8 +21,9 @@ struct LoopAttachment {
 Result<LoopAttachment> AttachLoop(const std::string& file, uint32_t block_size, bool direct_io);
 
 // Unbinds `device` (LOOP_CLR_FD) and waits until the kernel has released the backing file. OK when
-// it was not bound; NOT_FOUND when no such device exists.
-Status DetachLoop(const std::string& device);
+// it was not bound; NOT_FOUND when no such device exists. With `wait` false it returns at once: a
+// device still in use (e.g. mounted) is then released by the kernel when its last user closes it.
+Status DetachLoop(const std::string& device, bool wait = true);
 
 // The backing file of `device` as the kernel reports it; NOT_FOUND when the device is unbound.
 Result<std::string> LoopBackingFile(const std::string& device);
