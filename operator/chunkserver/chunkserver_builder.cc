@@ -16,15 +16,21 @@ std::string PrepareScript() {
   return R"sh(set -eu
 # DEVICE MOUNT_PATH PERCENTAGE come from the Job. Never reformats: a file system is made only
 # when blkid finds none, and the chunk file pool only when the marker is absent.
+# MOUNT_PATH is a hostPath volume, so always a mount point in this container: what counts is
+# whether DEVICE is mounted there. Formatting anything else would fill the host's file system.
 marker="$MOUNT_PATH/.curve-formatted"
 mkdir -p "$MOUNT_PATH"
-if ! mountpoint -q "$MOUNT_PATH"; then
+if ! findmnt -rn -S "$DEVICE" -M "$MOUNT_PATH" >/dev/null; then
   fstype="$(blkid -o value -s TYPE "$DEVICE" || true)"
   if [ -z "$fstype" ]; then
     echo "making ext4 on $DEVICE"
     mkfs.ext4 -F -q "$DEVICE"
   fi
   mount "$DEVICE" "$MOUNT_PATH"
+fi
+if ! findmnt -rn -S "$DEVICE" -M "$MOUNT_PATH" >/dev/null; then
+  echo "$DEVICE is not mounted at $MOUNT_PATH; refusing to format" >&2
+  exit 1
 fi
 if [ -f "$marker" ]; then
   echo "$DEVICE already formatted; nothing to do"

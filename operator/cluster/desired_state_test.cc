@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+
+#include <unistd.h>
 
 #include "operator/chunkserver/chunkserver_builder.h"
 #include "operator/k8s/object_meta.h"
@@ -234,6 +239,34 @@ TEST(DesiredStateTest, OneNodeThreeZonesThroughDiskLabels) {
                                        "address 127.0.1.1 already serves z1"),
             std::string::npos)
       << p.problems[0].message;
+}
+
+// Regression: the prepare Job once tested `mountpoint -q` on its hostPath volume, which is always
+// a mount point inside the container, so it never mounted the disk and `curve chunkserver
+// format` filled the host's root file system. Runs the script with stub tools whose mount does
+// nothing: it must refuse to format.
+TEST(DesiredStateTest, PrepareScriptNeverFormatsWhenTheDiskIsNotMounted) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("prepare_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "bin");
+  auto stub = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir / "bin" / name) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(dir / "bin" / name, fs::perms::owner_all);
+  };
+  stub("findmnt", "exit 1");     // DEVICE is never mounted at MOUNT_PATH
+  stub("mountpoint", "exit 0");  // the hostPath volume is a mount point
+  stub("blkid", "echo ext4");
+  stub("mount", "exit 0");  // ... and mounting "succeeds" silently
+  stub("curve", "touch \"" + (dir / "formatted").string() + "\"");
+  std::ofstream(dir / "prepare.sh") << PrepareScript();
+  std::string command = "PATH=" + (dir / "bin").string() + ":/usr/bin:/bin DEVICE=/dev/sdz " +
+                        "MOUNT_PATH=" + (dir / "data").string() + " PERCENTAGE=80 /bin/sh " +
+                        (dir / "prepare.sh").string() + " >/dev/null 2>&1";
+  int rc = std::system(command.c_str());
+  EXPECT_NE(rc, 0);
+  EXPECT_FALSE(fs::exists(dir / "formatted")) << "formatted a directory the disk is not mounted on";
+  EXPECT_FALSE(fs::exists(dir / "data" / ".curve-formatted"));
+  fs::remove_all(dir);
 }
 
 TEST(ObjectNameTest, LongNamesAreCutWithAHash) {
