@@ -10,7 +10,8 @@
 #   cluster.sh check         run a pod from a locally built image that reads the API server's
 #                            /version through the `kubernetes` Service IP (kube-proxy)
 #
-# Pieces: Debian's etcd 3.4, the Kubernetes binaries from `scripts/go-tools.sh k8s`, a
+# Pieces: etcd 3.6 from `scripts/go-tools.sh etcd` (Debian's 3.4 lacks the progress requests
+# streaming watch lists need), the Kubernetes binaries from `scripts/go-tools.sh k8s`, a
 # containerd of its own (Debian's containerd + runc; own root, state and socket), Debian's CNI
 # plugins (bridge + host-local + portmap), certificates made with openssl. Each process runs
 # under a small supervisor that restarts it when it exits; pids, logs and state live in
@@ -53,6 +54,7 @@ BRIDGE=curve-e2e0
 NODE_NAME=$(hostname | tr '[:upper:]' '[:lower:]')
 NODE_IP=${CURVE_E2E_NODE_IP:-}
 K8S_BIN=
+ETCD=
 PAUSE_IMAGE=
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
 FW_COMMENT=curve-e2e
@@ -74,6 +76,7 @@ existing_cluster() { [[ -n ${KUBECONFIG:-} ]]; }
 
 setup_env() {
   K8S_BIN=$("$ROOT/scripts/go-tools.sh" path k8s)
+  ETCD=$("$ROOT/scripts/go-tools.sh" path etcd)/etcd
   PAUSE_IMAGE=$(CURVE_IMAGE_TAG= "$ROOT/images/build.sh" list | grep '/pause:')
   if [[ -z $NODE_IP ]]; then
     NODE_IP=$(ip -4 -o addr show dev eth0 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
@@ -173,12 +176,13 @@ port_free_or_ours() { # <port> <component>
 
 preflight() {
   (($(id -u) == 0)) || die "must run as root"
-  "$ROOT/scripts/go-tools.sh" k8s >/dev/null
+  "$ROOT/scripts/go-tools.sh" k8s etcd >/dev/null
+  [[ -x $ETCD ]] || die "$ETCD missing (scripts/go-tools.sh etcd)"
   local bin
   for bin in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
     [[ -x $K8S_BIN/$bin ]] || die "$K8S_BIN/$bin missing (make tools-k8s)"
   done
-  for bin in etcd containerd containerd-shim-runc-v2 runc ctr openssl iptables docker setsid ss; do
+  for bin in containerd containerd-shim-runc-v2 runc ctr openssl iptables docker setsid ss; do
     command -v "$bin" >/dev/null || die "$bin not found (make deps)"
   done
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/portmap ]] ||
@@ -215,7 +219,7 @@ host_setup() {
 }
 
 start_control_plane() {
-  supervise etcd etcd --name curve-e2e --data-dir "$STATE/etcd" \
+  supervise etcd "$ETCD" --name curve-e2e --data-dir "$STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
