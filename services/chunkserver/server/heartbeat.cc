@@ -116,6 +116,11 @@ Status Heartbeat::Beat() {
       report->add_members(static_cast<uint32_t>(id));
     }
     report->set_epoch(status->applied_config_index);
+    for (const auto& peer : status->peers) {
+      if (peer.id != server_->node_id() && !peer.recent_active) {
+        report->add_unreachable(static_cast<uint32_t>(peer.id));
+      }
+    }
     reported[copyset->key] = {
         status->applied_config_index,
         !status->applied_config.empty() && !status->applied_config.Contains(server_->node_id())};

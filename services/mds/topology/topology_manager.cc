@@ -252,6 +252,16 @@ std::map<uint32_t, ChunkServerStatus> TopologyManager::StatusLocked() const {
         now - last - options_.offline_timeout);
     out[cs.id()] = status;
   }
+  // A member an online leader's raft no longer hears from is not online for scheduling (no
+  // rebalancing, no new copysets on it) long before its heartbeats time out; it is replaced
+  // only once it has been offline for replace_after.
+  for (const auto& [key, state] : copysets_) {
+    if (state.leader == 0 || !OnlineLocked(state.leader)) continue;
+    for (uint32_t id : state.unreachable) {
+      auto it = out.find(id);
+      if (it != out.end()) it->second.online = false;
+    }
+  }
   return out;
 }
 

@@ -99,6 +99,7 @@ class TopologyManager {
     uint32_t leader = 0;
     uint64_t term = 0;
     uint64_t applied_index = 0;
+    std::vector<uint32_t> unreachable;  // members the leader's raft has not heard from lately
   };
 
   // Runs `mutate` on a copy of the topology and saves it; retries on a concurrent write.

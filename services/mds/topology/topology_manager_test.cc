@@ -369,5 +369,52 @@ TEST_F(TopologyManagerTest, HeartbeatsAdoptNewerConfigurationsAndTellFormerMembe
   EXPECT_GT(replacements, 0) << "no replacement planned for the retired member";
 }
 
+// A disk added to zone 0 gets copysets moved onto it, but not while a leader reports a member
+// its raft cannot reach (it may have just died; its heartbeats have not timed out yet).
+TEST_F(TopologyManagerTest, RebalancingWaitsWhileALeaderCannotReachAMember) {
+  std::vector<RegisterChunkServerResponse> ids = {
+      *Register("ssd-host0", 0, "ssd"), *Register("ssd-host1", 0, "ssd"),
+      *Register("ssd-host2", 0, "ssd"), *Register("ssd-host0", 1, "ssd")};
+  const uint32_t old_disk = ids[0].chunkserver_id(), leader = ids[1].chunkserver_id();
+  const uint32_t new_disk = ids[3].chunkserver_id(), far = ids[2].chunkserver_id();
+  auto beat_all = [&](bool far_unreachable) {
+    Topology topology = manager_->Snapshot();
+    for (const auto& id : ids) {
+      HeartbeatRequest hb;
+      hb.set_chunkserver_id(id.chunkserver_id());
+      hb.set_token(id.token());
+      for (const auto& c : topology.logical_pools(0).copysets()) {
+        if (!std::count(c.members().begin(), c.members().end(), id.chunkserver_id())) continue;
+        auto* r = hb.add_copysets();
+        r->set_logical_pool_id(topology.logical_pools(0).id());
+        r->set_copyset_id(c.id());
+        r->set_is_leader(id.chunkserver_id() == leader);
+        r->set_term(1);
+        for (uint32_t m : c.members()) r->add_members(m);
+        r->set_epoch(c.epoch());
+        if (r->is_leader() && far_unreachable) r->add_unreachable(far);
+      }
+      ASSERT_TRUE(manager_->Heartbeat(hb).ok());
+    }
+  };
+  auto moves = [&] {
+    int n = 0;
+    for (const auto& o : manager_->PendingOrders()) {
+      if (o.kind() != ConfigChangeOrder::REPLACE_PEER) continue;
+      EXPECT_EQ(o.remove().chunkserver_id(), old_disk);
+      EXPECT_EQ(o.add().chunkserver_id(), new_disk);
+      ++n;
+    }
+    return n;
+  };
+  beat_all(true);
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(moves(), 0) << "rebalanced while a member was unreachable";
+  EXPECT_TRUE(manager_->Health().healthy()) << "heartbeats alone still count it online";
+  beat_all(false);
+  ASSERT_TRUE(manager_->Tick().ok());
+  EXPECT_EQ(moves(), 1);  // max_rebalance_changes
+}
+
 }  // namespace
 }  // namespace curve::mds

@@ -56,6 +56,7 @@ Result<HeartbeatResponse> TopologyManager::Heartbeat(const HeartbeatRequest& req
           state.leader = cs->id();
           state.term = report.term();
           state.applied_index = report.applied_index();
+          state.unreachable.assign(report.unreachable().begin(), report.unreachable().end());
         }
         auto order = pending_.find(key);
         if (order != pending_.end() &&
