@@ -280,7 +280,7 @@ grpc::Status ControllerServer::ControllerGetCapabilities(
     v1::ControllerGetCapabilitiesResponse* response) {
   using Rpc = v1::ControllerServiceCapability::RPC;
   for (auto type : {Rpc::CREATE_DELETE_VOLUME, Rpc::LIST_VOLUMES, Rpc::GET_CAPACITY,
-                    Rpc::EXPAND_VOLUME, Rpc::GET_VOLUME}) {
+                    Rpc::EXPAND_VOLUME, Rpc::GET_VOLUME, Rpc::SINGLE_NODE_MULTI_WRITER}) {
     response->add_capabilities()->mutable_rpc()->set_type(type);
   }
   return FinishCall("ControllerGetCapabilities", *request, Status::Ok(), Clock::now());

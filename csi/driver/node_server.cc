@@ -229,8 +229,28 @@ Status NodeServer::DoPublish(const v1::NodePublishVolumeRequest& request) {
   }
   const std::string& target = request.target_path();
   if (mounter_.FindMount(target).ok()) return Status::Ok();  // already published
+  bool single_writer = request.volume_capability().access_mode().mode() ==
+                       v1::VolumeCapability::AccessMode::SINGLE_NODE_SINGLE_WRITER;
+  if (single_writer || staged->single_writer) {
+    for (const auto& other : staged->targets) {
+      if (other == target || !mounter_.FindMount(other).ok()) continue;
+      return FailedPreconditionError("volume " + request.volume_id() + " is already published at " +
+                                     other +
+                                     "; access mode SINGLE_NODE_SINGLE_WRITER allows one "
+                                     "publication at a time");
+    }
+  }
+  CURVE_RETURN_IF_ERROR(BindTarget(*staged, target, request.readonly()));
+  std::erase(staged->targets, target);
+  staged->targets.push_back(target);
+  staged->single_writer = single_writer;
+  return store_.Save(*staged);
+}
+
+Status NodeServer::BindTarget(const StagedVolume& staged, const std::string& target,
+                              bool read_only) {
   std::error_code ec;
-  if (staged->block) {
+  if (staged.block) {
     // The target of a block volume is a file; a directory left by the CO is replaced.
     if (fs::is_directory(target, ec) && fs::is_empty(target, ec)) fs::remove(target, ec);
     fs::create_directories(fs::path(target).parent_path(), ec);
@@ -239,15 +259,15 @@ Status NodeServer::DoPublish(const v1::NodePublishVolumeRequest& request) {
       if (fd < 0) return InternalError("create " + target + ": " + std::strerror(errno));
       close(fd);
     }
-    return mounter_.BindMount(staged->device, target, request.readonly());
+    return mounter_.BindMount(staged.device, target, read_only);
   }
-  if (!mounter_.FindMount(staged->staging_path).ok()) {
-    return FailedPreconditionError("staging path " + staged->staging_path + " of volume " +
-                                   request.volume_id() + " is not mounted");
+  if (!mounter_.FindMount(staged.staging_path).ok()) {
+    return FailedPreconditionError("staging path " + staged.staging_path + " of volume " +
+                                   staged.volume_id + " is not mounted");
   }
   fs::create_directories(target, ec);
   if (ec) return InternalError("create " + target + ": " + ec.message());
-  return mounter_.BindMount(staged->staging_path, target, request.readonly());
+  return mounter_.BindMount(staged.staging_path, target, read_only);
 }
 
 Status NodeServer::DoUnpublish(const v1::NodeUnpublishVolumeRequest& request) {
@@ -257,7 +277,12 @@ Status NodeServer::DoUnpublish(const v1::NodeUnpublishVolumeRequest& request) {
   CURVE_RETURN_IF_ERROR(mounter_.Unmount(request.target_path()));
   std::error_code ec;
   fs::remove(request.target_path(), ec);  // the file or empty directory we made; gone is fine
-  return Status::Ok();
+  auto staged = store_.Load(request.volume_id());
+  if (!staged.ok() || std::erase(staged->targets, request.target_path()) == 0) {
+    return Status::Ok();  // unpublish does not depend on the records
+  }
+  if (staged->targets.empty()) staged->single_writer = false;
+  return store_.Save(*staged);
 }
 
 Status NodeServer::DoStats(const v1::NodeGetVolumeStatsRequest& request,
@@ -384,7 +409,7 @@ grpc::Status NodeServer::NodeGetCapabilities(grpc::ServerContext*,
                                              v1::NodeGetCapabilitiesResponse* response) {
   using Rpc = v1::NodeServiceCapability::RPC;
   for (auto type : {Rpc::STAGE_UNSTAGE_VOLUME, Rpc::GET_VOLUME_STATS, Rpc::EXPAND_VOLUME,
-                    Rpc::VOLUME_CONDITION}) {
+                    Rpc::VOLUME_CONDITION, Rpc::SINGLE_NODE_MULTI_WRITER}) {
     response->add_capabilities()->mutable_rpc()->set_type(type);
   }
   return FinishCall("NodeGetCapabilities", *request, Status::Ok(), Clock::now());

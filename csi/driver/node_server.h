@@ -27,9 +27,11 @@ struct NodeOptions {
 };
 
 // The CSI Node service: attach (through the Attacher) and format/mount (through the Mounter) at
-// NodeStage, bind mounts at NodePublish. Staged volumes are recorded in the StageStore so a
-// restarted plugin re-attaches them (RestoreStaged) and unpublish/unstage work without memory of
-// earlier calls. Per-volume locks answer ABORTED. Dependencies must outlive it. Thread-safe.
+// NodeStage, bind mounts at NodePublish (SINGLE_NODE_SINGLE_WRITER: one publication at a time).
+// Staged volumes are recorded in the StageStore so a restarted plugin re-attaches them
+// (RestoreStaged) and unpublish/unstage work without memory of earlier calls. Per-volume locks
+// answer ABORTED. Dependencies must outlive it. Thread-safe; restoration retries run on a thread
+// of its own.
 class NodeServer final : public ::csi::v1::Node::Service {
  public:
   NodeServer(NodeOptions options, Attacher& attacher, Mounter& mounter, StageStore& store);
@@ -77,6 +79,9 @@ class NodeServer final : public ::csi::v1::Node::Service {
                  ::csi::v1::NodeGetVolumeStatsResponse* response);
   Status DoExpand(const ::csi::v1::NodeExpandVolumeRequest& request,
                   ::csi::v1::NodeExpandVolumeResponse* response);
+  // Bind-mounts the staged volume (its staging mount, or its device for block access) at
+  // `target`.
+  Status BindTarget(const StagedVolume& staged, const std::string& target, bool read_only);
   // Formats when blank and mounts the staged device at its staging path.
   Status MountStaged(const StagedVolume& volume);
   // Attaches and mounts one recorded volume.

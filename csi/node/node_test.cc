@@ -38,12 +38,15 @@ TEST(MountInfoTest, ParsesFieldsAndEscapes) {
 TEST(StageStoreTest, SaveLoadRemoveAndCorruptRecords) {
   curve::testing::TempDir dir;
   StageStore store(dir.path());
-  StagedVolume volume{"0001-03-k8s-v1", "/stage", "/dev/loop1", false,     "xfs",
-                      {"noatime"},      "k8s",    "v1",         10ll << 30};
+  StagedVolume volume{
+      "0001-03-k8s-v1", "/stage",    "/dev/loop1", false, "xfs", {"noatime"}, "k8s", "v1",
+      10ll << 30,       {"/target"}, true};
   ASSERT_TRUE(store.Save(volume).ok());
   auto loaded = store.Load(volume.volume_id);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->fs_type, "xfs");
+  EXPECT_EQ(loaded->targets, std::vector<std::string>{"/target"});
+  EXPECT_TRUE(loaded->single_writer);
   EXPECT_EQ(loaded->mount_flags, std::vector<std::string>{"noatime"});
   EXPECT_EQ(loaded->size_bytes, 10ll << 30);
   std::ofstream(dir.path() + "/staged/broken.json") << "{not json";
@@ -164,6 +167,47 @@ TEST_F(NodeServerTest, PublishReadOnlyAndUnpublishIdempotent) {
   EXPECT_FALSE(mounter_.mounts.count(dir_.path() + "/target"));
 }
 
+TEST_F(NodeServerTest, SingleWriterIsPublishedOnceAtATime) {
+  auto single = Mount();
+  single.mutable_access_mode()->set_mode(
+      v1::VolumeCapability::AccessMode::SINGLE_NODE_SINGLE_WRITER);
+  ASSERT_TRUE(Stage(id_, single).ok());
+  ASSERT_TRUE(Publish(id_, single, false).ok());
+  ASSERT_TRUE(Publish(id_, single, false).ok());  // idempotent at the same target
+  v1::NodePublishVolumeRequest other;
+  other.set_volume_id(id_);
+  other.set_staging_target_path(dir_.path() + "/stage");
+  other.set_target_path(dir_.path() + "/other");
+  *other.mutable_volume_capability() = single;
+  v1::NodePublishVolumeResponse response;
+  auto status = node_->NodePublishVolume(nullptr, &other, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("already published at " + dir_.path() + "/target"),
+            std::string::npos)
+      << status.error_message();
+  // A multi-writer publication elsewhere is refused too while the single writer holds it.
+  *other.mutable_volume_capability() = Mount();
+  EXPECT_EQ(node_->NodePublishVolume(nullptr, &other, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::NodeUnpublishVolumeRequest unpublish;
+  unpublish.set_volume_id(id_);
+  unpublish.set_target_path(dir_.path() + "/target");
+  v1::NodeUnpublishVolumeResponse unpublished;
+  ASSERT_TRUE(node_->NodeUnpublishVolume(nullptr, &unpublish, &unpublished).ok());
+  *other.mutable_volume_capability() = single;
+  EXPECT_TRUE(node_->NodePublishVolume(nullptr, &other, &response).ok());
+  // SINGLE_NODE_MULTI_WRITER: any number of targets.
+  ASSERT_TRUE(node_->NodeUnpublishVolume(nullptr, &unpublish, &unpublished).ok());
+  unpublish.set_target_path(dir_.path() + "/other");
+  ASSERT_TRUE(node_->NodeUnpublishVolume(nullptr, &unpublish, &unpublished).ok());
+  auto multi = Mount();
+  multi.mutable_access_mode()->set_mode(v1::VolumeCapability::AccessMode::SINGLE_NODE_MULTI_WRITER);
+  ASSERT_TRUE(Publish(id_, multi, false).ok());
+  *other.mutable_volume_capability() = multi;
+  EXPECT_TRUE(node_->NodePublishVolume(nullptr, &other, &response).ok());
+}
+
 TEST_F(NodeServerTest, RestartRestoresStagedVolumes) {
   ASSERT_TRUE(Stage(id_, Mount()).ok());
   // A restart: the attach and the staging mount are gone (e.g. after a node reboot).
@@ -214,7 +258,7 @@ TEST_F(NodeServerTest, InfoAndCapabilities) {
   v1::NodeGetCapabilitiesResponse caps;
   v1::NodeGetCapabilitiesRequest caps_request;
   ASSERT_TRUE(node_->NodeGetCapabilities(nullptr, &caps_request, &caps).ok());
-  EXPECT_EQ(caps.capabilities_size(), 4);
+  EXPECT_EQ(caps.capabilities_size(), 5);
 }
 
 }  // namespace

@@ -21,11 +21,17 @@ Status StageStore::Save(const StagedVolume& volume) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return InternalError("create " + dir_ + ": " + ec.message());
-  nlohmann::json json = {{"volumeId", volume.volume_id},  {"stagingPath", volume.staging_path},
-                         {"device", volume.device},       {"block", volume.block},
-                         {"fsType", volume.fs_type},      {"mountFlags", volume.mount_flags},
-                         {"user", volume.user},           {"fileName", volume.file_name},
-                         {"sizeBytes", volume.size_bytes}};
+  nlohmann::json json = {{"volumeId", volume.volume_id},
+                         {"stagingPath", volume.staging_path},
+                         {"device", volume.device},
+                         {"block", volume.block},
+                         {"fsType", volume.fs_type},
+                         {"mountFlags", volume.mount_flags},
+                         {"user", volume.user},
+                         {"fileName", volume.file_name},
+                         {"sizeBytes", volume.size_bytes},
+                         {"targets", volume.targets},
+                         {"singleWriter", volume.single_writer}};
   std::string path = PathOf(volume.volume_id);
   std::string tmp = path + ".tmp";
   std::string text = json.dump(2);
@@ -58,6 +64,8 @@ Result<StagedVolume> StageStore::Load(const std::string& volume_id) {
     volume.user = json.at("user").get<std::string>();
     volume.file_name = json.at("fileName").get<std::string>();
     volume.size_bytes = json.at("sizeBytes").get<int64_t>();
+    volume.targets = json.value("targets", std::vector<std::string>{});
+    volume.single_writer = json.value("singleWriter", false);
     return volume;
   } catch (const std::exception& e) {
     return DataLossError("stage record " + path + " is corrupt: " + e.what());

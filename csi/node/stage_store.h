@@ -19,6 +19,8 @@ struct StagedVolume {
   std::string user;
   std::string file_name;
   int64_t size_bytes = 0;
+  std::vector<std::string> targets;  // where NodePublish put it (absent in older records)
+  bool single_writer = false;        // published with access mode SINGLE_NODE_SINGLE_WRITER
 };
 
 // Staged volumes as one JSON file each under <state dir>/staged/, written atomically

@@ -71,8 +71,6 @@ const std::map<std::string, std::string>& AllowedSkips() {
       {"NodeGetStorageHealth not supported", "volume health RPCs (node GET_STORAGE_HEALTH)"},
       {"GroupControllerService not supported", "GroupController service"},
       {"VolumeGroupSnapshots not supported", "GroupController service"},
-      {"Service does not have single node multi writer capability",
-       "SINGLE_NODE_MULTI_WRITER access mode"},
       {"testnodevolumeattachlimit not enabled",
        "attach limit (max_volumes_per_node not reported; -csi.testnodevolumeattachlimit off)"},
   };
