@@ -46,20 +46,34 @@ bool WriteTo(const std::string& path, const std::string& text) {
   return file.good();
 }
 
-// What runc does to a container's processes when it is killed: freeze the cgroup, SIGKILL every
-// process in it, thaw, and wait until the cgroups are empty. Returns how many were killed.
+// What runc does to a container's processes when it is killed: freeze the cgroup (the v1
+// freezer, or cgroup.freeze of a v2 tree), SIGKILL every process in it, thaw, and wait until the
+// cgroups are empty. Returns how many were killed.
 size_t KillLikeRunc(const std::vector<std::string>& cgroups) {
-  std::string freezer;
+  // runc on a hybrid layout uses the v1 freezer; cgroup.freeze only without one.
+  std::string state, frozen = "FROZEN", thawed = "THAWED", events, expect_frozen = "FROZEN\n";
   for (const auto& cgroup : cgroups) {
-    if (std::filesystem::exists(cgroup + "/freezer.state")) freezer = cgroup + "/freezer.state";
+    if (std::filesystem::exists(cgroup + "/freezer.state"))
+      state = events = cgroup + "/freezer.state";
   }
-  EXPECT_FALSE(freezer.empty()) << "no v1 freezer among the container's cgroups";
-  EXPECT_TRUE(WriteTo(freezer, "FROZEN"));
-  EXPECT_TRUE(curve::testing::PollUntil([&] { return ReadFile(freezer) == "FROZEN\n"; },
-                                        std::chrono::seconds(10)));
+  for (const auto& cgroup : cgroups) {
+    if (!state.empty()) break;
+    if (std::filesystem::exists(cgroup + "/cgroup.freeze")) {
+      state = cgroup + "/cgroup.freeze";
+      events = cgroup + "/cgroup.events";
+      frozen = "1";
+      thawed = "0";
+      expect_frozen = "frozen 1";
+    }
+  }
+  EXPECT_FALSE(state.empty()) << "no freezer among the container's cgroups";
+  EXPECT_TRUE(WriteTo(state, frozen));
+  EXPECT_TRUE(curve::testing::PollUntil(
+      [&] { return ReadFile(events).find(expect_frozen) != std::string::npos; },
+      std::chrono::seconds(10)));
   std::set<pid_t> pids = Procs(cgroups);
   for (pid_t pid : pids) kill(pid, SIGKILL);
-  EXPECT_TRUE(WriteTo(freezer, "THAWED"));
+  EXPECT_TRUE(WriteTo(state, thawed));
   EXPECT_TRUE(
       curve::testing::PollUntil([&] { return Procs(cgroups).empty(); }, std::chrono::seconds(10)));
   return pids.size();
