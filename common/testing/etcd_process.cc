@@ -1,6 +1,9 @@
 #include "common/testing/etcd_process.h"
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +21,19 @@ std::string Tail(const std::string& path) {
   buffer << in.rdbuf();
   std::string text = buffer.str();
   return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:`port`.
+bool Accepting(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return accepted;
 }
 
 }  // namespace
@@ -75,6 +91,10 @@ Status EtcdProcess::Launch() {
   CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, dir_.path() + "/etcd.log"));
   process_ = std::make_unique<Subprocess>(std::move(process));
 
+  // The port first: a gRPC channel whose first connect is refused (etcd not listening yet)
+  // waits out its reconnect backoff, which made every start take ~10 s.
+  PollUntil([&] { return !process_->running() || Accepting(client_port_); },
+            std::chrono::seconds(20));
   etcd::EtcdOptions options;
   options.endpoints = {endpoint()};
   options.retry.max_attempts = 1;

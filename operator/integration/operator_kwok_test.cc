@@ -46,6 +46,7 @@ class OperatorKwokTest : public ::testing::Test {
     if (skip_) GTEST_SKIP() << *skip_;
     ASSERT_NE(env_, nullptr);
     ASSERT_TRUE(env_->StartMds().ok());
+    Mark("curve-mds started");
   }
 
   k8s::KubeClient& client() { return env_->client(); }
@@ -204,10 +205,9 @@ OperatorKwokEnv* OperatorKwokTest::env_ = nullptr;
 std::string* OperatorKwokTest::skip_ = nullptr;
 
 TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepingData) {
-  for (int i = 1; i <= 3; ++i) {
-    std::string n = std::to_string(i);
-    ASSERT_OK(env_->AddNode("a" + n, "z" + n, "10.1.0." + n, {{"sdb"}}));
-  }
+  ASSERT_OK(env_->AddNodes({{"a1", "z1", "10.1.0.1", {{"sdb"}}},
+                            {"a2", "z2", "10.1.0.2", {{"sdb"}}},
+                            {"a3", "z3", "10.1.0.3", {{"sdb"}}}}));
   ASSERT_TRUE(env_->StartOperator("a").ok());
   Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
@@ -283,16 +283,17 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
   env_->StopOperator("a", SIGTERM);
 }
 
-// Not yet green on a real control plane (see operator/README.md, "Integration status").
-TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsCleanupJobs) {
+TEST_F(OperatorKwokTest, SixNodesTwoPoolsetsThenConfirmedDeleteRunsCleanupJobs) {
   const char* zones[] = {"z1", "z1", "z2", "z2", "z3", "z3"};
   std::vector<std::string> nodes;
+  std::vector<FakeHost> hosts;
   for (int i = 1; i <= 6; ++i) {
     std::string n = "m" + std::to_string(i);
     nodes.push_back(n);
     bool hdd = i % 2 == 0;
-    ASSERT_OK(env_->AddNode(n, zones[i - 1], "10.2.0." + std::to_string(i), {{"sdb", hdd}}));
+    hosts.push_back({n, zones[i - 1], "10.2.0." + std::to_string(i), {{"sdb", hdd}}});
   }
+  ASSERT_OK(env_->AddNodes(hosts));
   ASSERT_TRUE(env_->StartOperator("b").ok());
   Mark("nodes added, operator started");
   Json storage = {{"useAllDevices", true},
@@ -336,9 +337,9 @@ TEST_F(OperatorKwokTest, DISABLED_SixNodesTwoPoolsetsThenConfirmedDeleteRunsClea
 }
 
 TEST_F(OperatorKwokTest, TooFewDomainsIsDegradedNamingThePoolset) {
-  ASSERT_OK(env_->AddNode("d1", "y1", "10.3.0.1", {{"sdb"}}));
-  ASSERT_OK(env_->AddNode("d2", "y1", "10.3.0.2", {{"sdb"}}));
-  ASSERT_OK(env_->AddNode("d3", "y2", "10.3.0.3", {{"sdb"}}));
+  ASSERT_OK(env_->AddNodes({{"d1", "y1", "10.3.0.1", {{"sdb"}}},
+                            {"d2", "y1", "10.3.0.2", {{"sdb"}}},
+                            {"d3", "y2", "10.3.0.3", {{"sdb"}}}}));
   ASSERT_TRUE(env_->StartOperator("c").ok());
   Mark("nodes added, operator started");
   Json storage = {{"devices", Json::array({{{"name", "/dev/sdb"}}})}};
@@ -355,12 +356,10 @@ TEST_F(OperatorKwokTest, TooFewDomainsIsDegradedNamingThePoolset) {
   env_->StopOperator("c", SIGTERM);
 }
 
-// Not yet green on a real control plane (see operator/README.md, "Integration status").
-TEST_F(OperatorKwokTest, DISABLED_TwoReplicasOnlyTheLeaderWritesAndAKilledLeaderIsReplaced) {
-  for (int i = 1; i <= 3; ++i) {
-    std::string n = std::to_string(i);
-    ASSERT_OK(env_->AddNode("r" + n, "z" + n, "10.4.0." + n, {{"sdb"}}));
-  }
+TEST_F(OperatorKwokTest, TwoReplicasOnlyTheLeaderWritesAndAKilledLeaderIsReplaced) {
+  ASSERT_OK(env_->AddNodes({{"r1", "z1", "10.4.0.1", {{"sdb"}}},
+                            {"r2", "z2", "10.4.0.2", {{"sdb"}}},
+                            {"r3", "z3", "10.4.0.3", {{"sdb"}}}}));
   ASSERT_TRUE(env_->StartOperator("p").ok());
   ASSERT_TRUE(env_->StartOperator("q").ok());
   Mark("nodes added, operator started");
