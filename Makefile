@@ -11,7 +11,7 @@ export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build test test-unit bench playground format format-check clean \
         tools tools-k8s tools-kwok tools-csi-sanity tools-helm tools-csi-sidecars \
-        images test-charts e2e-cluster-up e2e-cluster-down
+        images test-charts e2e-cluster-up e2e-cluster-down e2e playground-down playground-local
 
 all: build
 
@@ -37,9 +37,19 @@ test-unit: build
 bench: build
 	scripts/bench.sh $(BUILD_DIR)
 
-playground: deps
+# The demo on a single-node Kubernetes (cluster, images, charts, a CurveCluster, a PVC in a
+# pod); stays up until `make playground-down`. playground-local: the same data path without
+# Kubernetes (curve-cluster on loopback).
+playground: deps tools-k8s tools-helm
 	@$(MAKE) --no-print-directory build
-	tests/playground.sh $(BUILD_DIR)
+	tests/playground.sh up $(BUILD_DIR)
+
+playground-down:
+	tests/playground.sh down
+
+playground-local: deps
+	@$(MAKE) --no-print-directory build
+	tests/playground-local.sh $(BUILD_DIR)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
@@ -77,3 +87,8 @@ e2e-cluster-up: deps tools-k8s
 
 e2e-cluster-down:
 	e2e/cluster/cluster.sh down
+
+# The end-to-end test on that cluster (e2e/README.md); removes everything it made.
+e2e: deps tools-k8s tools-helm
+	@$(MAKE) --no-print-directory build
+	CURVE_BIN_DIR=$(abspath $(BUILD_DIR))/bin e2e/run.sh

@@ -1,63 +1,123 @@
 #!/usr/bin/env bash
-# `make playground`, local mode: a whole CurveBS cluster on loopback (curve-cluster: etcd, 3 MDS,
-# 3 chunkservers in 3 zones), a volume mapped as a block device, ext4 on it, a file written and
-# read back. Everything it starts is stopped on exit. Needs root for map/mount.
+# `make playground` / `make playground-down`: the demo on Kubernetes.
+#
+#   tests/playground.sh up [BIN_DIR]   a single-node Kubernetes on this machine (or the cluster of
+#                                      KUBECONFIG), the images, the curve-operator and curve-csi
+#                                      charts, a CurveCluster on three loop-device disks, a
+#                                      StorageClass, and a bound PVC in a running pod; then what
+#                                      to try next. Everything stays up. Idempotent.
+#   tests/playground.sh down           removes everything `up` made (the cluster too, unless
+#                                      KUBECONFIG names one)
+#
+# Needs root (loop devices, the cluster). Stages and settings: e2e/lib.sh.
 set -euo pipefail
 
-build_dir=${1:-build}
-bin="$(cd "$build_dir/bin" && pwd)"
-work=$(mktemp -d /tmp/curve-playground.XXXXXX)
-cluster_pid=""
-dev=""
-cleanup() {
-  mountpoint -q "$work/mnt" 2>/dev/null && umount "$work/mnt" || true
-  [ -n "$dev" ] && "$bin/curve" unmap /playground >/dev/null 2>&1 || true
-  [ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null && wait "$cluster_pid" 2>/dev/null || true
-  rm -rf "$work"
+# shellcheck source=e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
+
+DEMO_NS=playground
+PLAYGROUND_UP=0
+
+demo_yaml() {
+  cat <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: $DEMO_NS}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: demo, namespace: $DEMO_NS}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: $STORAGE_CLASS
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: demo, namespace: $DEMO_NS}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: $(CURVE_IMAGE_TAG= "$ROOT/images/build.sh" list | grep '/curve:')
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo "hello from CurveBS, written at \$(date -u)" >>/data/hello.txt; sleep infinity']
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+  - name: data
+    persistentVolumeClaim: {claimName: demo}
+EOF
 }
-trap cleanup EXIT
-step() { printf '\n==> %s\n' "$*"; }
 
-step "starting etcd, 3 MDS and 3 chunkservers in 3 zones (curve-cluster)"
-"$bin/curve-cluster" >"$work/cluster.out" 2>"$work/cluster.log" &
-cluster_pid=$!
-for _ in $(seq 120); do grep -q READY "$work/cluster.out" && break; sleep 1; done
-grep -q READY "$work/cluster.out" || { cat "$work/cluster.log" >&2; exit 1; }
-mds=$(sed -n 's/READY mds=\([^ ]*\).*/\1/p' "$work/cluster.out")
-curve() { "$bin/curve" --mds "$mds" "$@"; }
-curve status
+cmd_up() {
+  trap '((PLAYGROUND_UP)) || { log "playground FAILED; diagnostics follow"; dump_diagnostics; }' EXIT
+  log "make playground: Kubernetes, images, charts, a CurveCluster and a PVC (cold: many minutes)"
+  setup_tools
+  stage_cluster
+  stage_images
+  stage_disks
+  stage_operator
+  stage_curvecluster_apply
+  stage_csi
+  stage_curvecluster_ready
+  log "a 1Gi PVC of StorageClass $STORAGE_CLASS and a pod writing /data/hello.txt on it"
+  demo_yaml | k apply -f - >/dev/null
+  wait_until "PVC demo bound" 180 \
+    k -n "$DEMO_NS" wait pvc/demo --for=jsonpath='{.status.phase}'=Bound --timeout=1s
+  wait_until "pod demo running" 180 \
+    k -n "$DEMO_NS" wait pod/demo --for=jsonpath='{.status.phase}'=Running --timeout=1s
+  k -n "$DEMO_NS" exec demo -- cat /data/hello.txt
+  PLAYGROUND_UP=1
+  local mds kc=${KUBECONFIG}
+  mds=$(k -n "$CLUSTER_NS" get pods -l app.kubernetes.io/component=mds -o jsonpath='{.items[0].metadata.name}')
+  log "playground up in $((SECONDS - T0))s"
+  cat <<TRY
 
-step "creating and mapping volume /playground"
-curve volume create /playground --size=64MiB --poolset=ssd
-dev=$(curve map /playground)
-echo "mapped at $dev"
-curve list-mapped
-
-step "mkfs.ext4, mount, write and read a file"
-mkfs.ext4 -q "$dev"
-mkdir -p "$work/mnt"
-mount "$dev" "$work/mnt"
-echo "hello from CurveBS" >"$work/mnt/hello.txt"
-sync
-cat "$work/mnt/hello.txt"
-umount "$work/mnt"
-curve unmap /playground
-dev=""
-
-step "benchmark: 4 KiB random writes at depth 8 for 3 s"
-curve bench /playground --rw randwrite --bs 4K --iodepth 8 --runtime 3s
-
-cat <<TRY
-
-Try next, in another terminal, while the cluster runs (MDS at $mds):
-  $bin/curve --mds $mds status
-  $bin/curve --mds $mds volume list
-  $bin/curve --mds $mds bench /playground --rw randread --bs 4K --iodepth 32 --runtime 10s
-  $bin/curve --mds $mds map /playground && $bin/curve list-mapped -o json
-  $bin/curve unmap /playground
+Try next:
+  export KUBECONFIG=$kc PATH=$K8S_BIN:\$PATH
+  kubectl get curvecluster -n $CLUSTER_NS            # phase Ready, chunkservers, poolsets
+  kubectl get pods -A -o wide                        # etcd, MDS, 3 chunkservers, operator, CSI
+  kubectl -n $DEMO_NS exec demo -- df -h /data        # the PVC, ext4 on a CurveBS volume
+  kubectl -n $DEMO_NS patch pvc demo --type=merge -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}'
+                                                     # grows online; watch df again
+  kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT status
+  kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT volume list /k8s
+  kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT topology show
+  make playground-down                               # removes everything this made
 TRY
-if [ -t 0 ]; then
-  read -r -p "Press Enter to stop the cluster and clean up... " _
-else
-  echo "(not a terminal: stopping the cluster now; run $bin/curve-cluster to keep one up)"
-fi
+}
+
+cmd_down() {
+  setup_tools
+  if [[ -z ${KUBECONFIG:-} && -e /var/lib/curve-e2e/.curve-e2e ]]; then
+    export KUBECONFIG
+    KUBECONFIG=$("$CLUSTER_SH" kubeconfig)
+  fi
+  if [[ -n ${KUBECONFIG:-} ]] && k get --raw=/readyz >/dev/null 2>&1; then
+    NODE=$(k get nodes -o jsonpath='{.items[0].metadata.name}')
+    k delete namespace "$DEMO_NS" --wait=true --timeout=120s >/dev/null 2>&1 || true
+    teardown_cluster_objects
+  fi
+  teardown_disks
+  rm -rf /var/lib/curve-e2e-data
+  if [[ -z ${PLAYGROUND_KUBECONFIG_GIVEN:-} ]]; then env -u KUBECONFIG "$CLUSTER_SH" down; fi
+  log "playground removed"
+}
+
+main() {
+  (($(id -u) == 0)) || { echo "tests/playground.sh: must run as root" >&2; return 2; }
+  [[ -z ${KUBECONFIG:-} ]] || PLAYGROUND_KUBECONFIG_GIVEN=1
+  case ${1:-} in
+  up)
+    [[ -z ${2:-} ]] || BIN_DIR=$(realpath "$2/bin")
+    cmd_up
+    ;;
+  down) cmd_down ;;
+  *)
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+    return 2
+    ;;
+  esac
+}
+
+main "$@"
