@@ -176,6 +176,38 @@ TEST_F(CsiCgroupTest, AttachDaemonSurvivesThePluginContainer) {
   EXPECT_TRUE(attach::ListAttachStates(cluster_->attach_dir()).empty());
 }
 
+// A daemon started before the option was set is moved out of the container's cgroups when the
+// plugin restarts with it, and then survives the container.
+TEST_F(CsiCgroupTest, RestartWithTheOptionAdoptsRunningDaemons) {
+  StartCluster({});
+  CsiClient client(cluster_->endpoint());
+  std::string id = PublishWithData(client);
+  ASSERT_FALSE(id.empty());
+  auto daemons = attach::ListAttachStates(cluster_->attach_dir());
+  ASSERT_EQ(daemons.size(), 1u);
+  const attach::AttachState daemon = daemons[0];
+  EXPECT_EQ(Procs(container_).count(daemon.pid), 1u);
+
+  cluster_->KillCsi();
+  ASSERT_TRUE(cluster_->StartCsi({std::string("--attachCgroupRoot=") + kCgroupRoot}).ok());
+  EXPECT_EQ(Procs(container_).count(daemon.pid), 0u);
+  for (const auto& path : CgroupPaths(daemon.pid)) EXPECT_EQ(path, "/curve-attach");
+  EXPECT_GE(KillLikeRunc(container_), 1u);
+  cluster_->KillCsi();
+  ASSERT_TRUE(attach::AttachDaemonAlive(daemon.pid));
+  EXPECT_EQ(ReadFile(Target() + "/before"), "written before the kill");
+  ASSERT_TRUE(WriteTo(Target() + "/after", "written after the container died"));
+  ASSERT_TRUE(RunCommand({"sync", "-f", Target() + "/after"}).ok());
+  EXPECT_EQ(ReadFile(Target() + "/after"), "written after the container died");
+
+  ASSERT_TRUE(cluster_->StartCsi({std::string("--attachCgroupRoot=") + kCgroupRoot}).ok());
+  CsiClient again(cluster_->endpoint());
+  EXPECT_EQ(StatsCondition(again, id, Target()), "volume is attached and mounted");
+  auto status = UnpublishUnstage(again, *cluster_, "vol", id);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(attach::AttachDaemonAlive(daemon.pid));
+}
+
 // The control: without the option the daemon dies with the container; the new plugin attaches
 // the volume again and remounts the staging path from the new device, the data written before
 // is there, and the published mount, still on the dead device, is reported abnormal.

@@ -50,7 +50,7 @@ Result<std::unique_ptr<CsiCluster>> CsiCluster::Start(CsiClusterOptions options)
   return cluster;
 }
 
-Status CsiCluster::StartCsi() {
+Status CsiCluster::StartCsi(const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv{options_.csi_bin,
                                 "--mode=all",
                                 "--endpoint=" + endpoint(),
@@ -62,6 +62,7 @@ Status CsiCluster::StartCsi() {
                                 "--attachDir=" + attach_dir(),
                                 "--log-level=debug"};
   argv.insert(argv.end(), options_.csi_args.begin(), options_.csi_args.end());
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   if (!options_.csi_cgroups.empty()) {
     // The shell joins the cgroups and execs curve-csi, which keeps its pid.
     std::string procs;

@@ -52,8 +52,8 @@ class CsiCluster {
   // SIGKILLs the CSI plugin (mounts and loop devices stay, like a crashed pod); reaps it when
   // it is already dead.
   void KillCsi();
-  // Starts the CSI plugin again with the same options and state dir.
-  Status StartCsi();
+  // Starts the CSI plugin again with the same options and state dir, and `extra_args`.
+  Status StartCsi(const std::vector<std::string>& extra_args = {});
 
   // Unmounts every mount point under the temp dir (deepest first, the attach daemons' FUSE
   // mounts last), kills the attach daemons recorded under attach_dir() (by their pids) and
