@@ -220,6 +220,20 @@ TEST_F(NodeServerTest, RestartRestoresStagedVolumes) {
   EXPECT_EQ(mounter_.format_calls, 1);  // restored, not reformatted
 }
 
+// The attach daemon died with the plugin: the volume comes back on another device and the
+// staging mount, still on the dead one, is remounted from it.
+TEST_F(NodeServerTest, RestoreRemountsFromTheNewDevice) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  attacher_.attached.clear();
+  attacher_.device_prefix = "/dev/fake2-";
+  mounter_.formats["/dev/fake2-" + id_] = mounter_.formats.at("/dev/fake-" + id_);
+  Reset();
+  EXPECT_EQ(node_->RestoreStaged(), 1);
+  EXPECT_EQ(mounter_.mounts.at(dir_.path() + "/stage").source, "/dev/fake2-" + id_);
+  EXPECT_EQ(store_.Load(id_)->device, "/dev/fake2-" + id_);
+  EXPECT_EQ(mounter_.format_calls, 1);
+}
+
 TEST_F(NodeServerTest, RestoreRetriesInTheBackground) {
   ASSERT_TRUE(Stage(id_, Mount()).ok());
   attacher_.attached.clear();

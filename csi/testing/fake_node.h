@@ -25,7 +25,7 @@ class FakeAttacher : public Attacher {
     }
     auto it = attached.find(request.volume_id);
     if (it != attached.end()) return it->second;
-    std::string device = "/dev/fake-" + request.volume_id;
+    std::string device = device_prefix + request.volume_id;
     attached[request.volume_id] = device;
     sizes[request.volume_id] = request.size_bytes;
     return device;
@@ -54,7 +54,8 @@ class FakeAttacher : public Attacher {
 
   std::map<std::string, std::string> attached;
   std::map<std::string, int64_t> sizes;
-  std::set<std::string> broken;  // volumes whose Check reports UNAVAILABLE
+  std::set<std::string> broken;              // volumes whose Check reports UNAVAILABLE
+  std::string device_prefix = "/dev/fake-";  // of the devices Attach hands out
   std::atomic<int> attach_calls{0};
   int failing_attaches = 0;  // how many Attach calls still fail UNAVAILABLE
 
