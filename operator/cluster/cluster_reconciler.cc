@@ -1,7 +1,10 @@
 #include "operator/cluster/cluster_reconciler.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <set>
+#include <thread>
 
 #include "common/logging.h"
 #include "operator/cluster/status_builder.h"
@@ -229,8 +232,23 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
   observed.generation = k8s::Generation(cluster);
   observed.version = ctx.spec.image;
   observed.placement = ctx.placement;
-  for (const auto& desired : BuildDesiredState(ctx)) {
-    Status status = ApplyObject(desired);
+  const std::vector<DesiredObject> desired = BuildDesiredState(ctx);
+  std::vector<Status> applied(desired.size());
+  {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto apply = [&] {
+      for (size_t i; !failed && (i = next++) < desired.size();) {
+        applied[i] = ApplyObject(desired[i]);
+        if (!applied[i].ok()) failed = true;
+      }
+    };
+    size_t threads = std::min<size_t>(std::max(1, options_.apply_parallelism), desired.size());
+    std::vector<std::jthread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(apply);
+    apply();
+  }
+  for (const Status& status : applied) {
     if (!status.ok()) {
       observed.apply_error = status.message();
       logger->warn("op=Apply cluster={} err={}", key, status.ToString());
@@ -303,6 +321,32 @@ Result<k8s::ReconcileResult> ClusterReconciler::ReconcileDelete(const Json& clus
   const std::string name = k8s::Name(cluster);
   if (!k8s::HasFinalizer(cluster, kFinalizer)) return k8s::ReconcileResult{};
   if (spec.cleanup_confirmed) {
+    // The daemons stop first: a disk a chunkserver has mounted cannot be wiped, and etcd must
+    // not lose its data directory under it. Their Deployments are scaled to zero (kept: their
+    // labels name the disks) and cleanup starts once none of their pods is left.
+    int running = 0;
+    for (const char* component : {"etcd", "mds", "chunkserver", "snapshotclone"}) {
+      k8s::ListOptions options;
+      options.label_selector = Selector(name, component);
+      CURVE_ASSIGN_OR_RETURN(auto daemons,
+                             client_->ListAll(k8s::resources::kDeployments, ns, options));
+      for (const auto& d : daemons.items) {
+        if (d["spec"].value("replicas", 1) == 0) continue;
+        auto scaled = client_->MergePatch(k8s::resources::kDeployments, ns, k8s::Name(d),
+                                          {{"spec", {{"replicas", 0}}}});
+        if (!scaled.ok() && scaled.status().code() != StatusCode::kNotFound) {
+          return scaled.status();
+        }
+      }
+      CURVE_ASSIGN_OR_RETURN(auto pods, client_->ListAll(k8s::resources::kPods, ns, options));
+      running += static_cast<int>(pods.items.size());
+    }
+    if (running > 0) {
+      log::Get("operator")->info("op=Cleanup cluster={}/{} waiting_for_pods={}", ns, name, running);
+      k8s::ReconcileResult result;
+      result.requeue_after = std::chrono::seconds(2);
+      return result;
+    }
     // One cleanup Job per node that ran daemons or disks; done when all succeeded.
     std::map<std::string, std::vector<std::string>> node_devices;
     for (const auto& n : spec.nodes) node_devices[n];
@@ -320,19 +364,26 @@ Result<k8s::ReconcileResult> ClusterReconciler::ReconcileDelete(const Json& clus
     bool all_done = true;
     for (const auto& [node, devices] : node_devices) {
       if (node.empty()) continue;
-      std::string script = "set -u\nrm -rf --one-file-system " + spec.host_data_dir + "/*\n";
+      // Unmounts reach the host through the Bidirectional data volume; a wipe that fails
+      // fails the Job (and so the deletion waits) instead of leaving data behind silently.
+      std::string script = "set -eu\n";
+      for (const auto& d : devices) {
+        script += "findmnt -rn -S " + d +
+                  " -o TARGET | sort -r | while read -r m; do umount \"$m\"; done\n";
+      }
+      script += "rm -rf --one-file-system " + spec.host_data_dir + "/*\n";
       if (spec.wipe_devices) {
-        for (const auto& d : devices)
-          script += "umount " + d + " 2>/dev/null; wipefs -a " + d + "\n";
+        for (const auto& d : devices) script += "wipefs -a " + d + "\n";
       }
       Json job = NewObject(ctx, "batch/v1", "Job", ObjectName({name, "cleanup", node}), "cleanup",
                            {{kLabelNode, node}});
-      Json container = {
-          {"name", "cleanup"},
-          {"command", Json::array({"/bin/sh", "-c", script})},
-          {"securityContext", {{"privileged", true}}},
-          {"volumeMounts", Json::array({{{"name", "data"}, {"mountPath", spec.host_data_dir}},
-                                        {{"name", "dev"}, {"mountPath", "/dev"}}})}};
+      Json container = {{"name", "cleanup"},
+                        {"command", Json::array({"/bin/sh", "-c", script})},
+                        {"securityContext", {{"privileged", true}}},
+                        {"volumeMounts", Json::array({{{"name", "data"},
+                                                       {"mountPath", spec.host_data_dir},
+                                                       {"mountPropagation", "Bidirectional"}},
+                                                      {{"name", "dev"}, {"mountPath", "/dev"}}})}};
       Json pod = PinnedPodSpec(
           ctx, node, Json::array({container}),
           Json::array({HostPathVolume("data", spec.host_data_dir), HostPathVolume("dev", "/dev")}));

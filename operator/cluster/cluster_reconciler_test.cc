@@ -259,12 +259,32 @@ TEST_F(ClusterReconcilerTest, DeleteWithConfirmationWaitsForCleanupJobsAcrossRes
   AddNodes({{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}});
   ASSERT_TRUE(client_.Create(kCurveClusters, "curve", ClusterObject(true)).ok());
   ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  // A chunkserver pod still running: its disk is mounted, so no cleanup yet.
+  Json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", "c1-chunkserver-n1-sdb-x"},
+                {"namespace", "curve"},
+                {"labels", {{kLabelInstance, "c1"}, {kLabelComponent, "chunkserver"}}}}}};
+  ASSERT_TRUE(client_.Create(k8s::resources::kPods, "curve", pod).ok());
   ASSERT_TRUE(client_.Delete(kCurveClusters, "curve", "c1").ok());
   ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
   k8s::ListOptions cleanup;
   cleanup.label_selector = std::string(kLabelComponent) + "=cleanup";
+  EXPECT_TRUE(client_.ListAll(k8s::resources::kJobs, "curve", cleanup)->items.empty());
+  auto daemons = client_.ListAll(k8s::resources::kDeployments, "curve").value();
+  ASSERT_FALSE(daemons.items.empty());
+  for (const auto& d : daemons.items) EXPECT_EQ(d["spec"]["replicas"], 0) << k8s::Name(d);
+  ASSERT_TRUE(client_.Delete(k8s::resources::kPods, "curve", "c1-chunkserver-n1-sdb-x").ok());
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
   auto jobs = client_.ListAll(k8s::resources::kJobs, "curve", cleanup).value();
   ASSERT_EQ(jobs.items.size(), 3u);
+  // Disks are unmounted on the host (Bidirectional) before the wipe, and a failed wipe fails.
+  const Json& container = jobs.items[0]["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(container["volumeMounts"][0]["mountPropagation"], "Bidirectional");
+  std::string script = container["command"][2];
+  EXPECT_EQ(script.rfind("set -eu\n", 0), 0u) << script;
+  EXPECT_LT(script.find("umount"), script.find("wipefs -a /dev/sdb")) << script;
   EXPECT_TRUE(client_.Get(kCurveClusters, "curve", "c1").ok());  // waits for the jobs
 
   // A new operator process (a fresh reconciler) picks up where the old one stopped.
