@@ -70,6 +70,10 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
   auto logger = log::Get("operator");
   k8s::InformerOptions informer_options;
   informer_options.ns = options.watch_namespace;
+  // Nothing reads managedFields; they are often the largest part of an object.
+  informer_options.transform = [](k8s::Json& object) {
+    if (object.contains("metadata")) object["metadata"].erase("managedFields");
+  };
   k8s::Informer clusters(client, kCurveClusters, informer_options);
   k8s::InformerOptions owned_options = informer_options;
   owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;

@@ -66,6 +66,9 @@ bool Informer::Relist() {
     return false;
   }
   ++lists_;
+  if (options_.transform) {
+    for (Json& item : result->items) options_.transform(item);
+  }
   std::lock_guard<std::mutex> handlers(handler_mu_);
   ObjectCache::Diff diff = cache_.Replace(std::move(result->items));
   {
@@ -89,6 +92,9 @@ bool Informer::Relist() {
 
 void Informer::OnEvent(WatchEvent event) {
   std::string version = ResourceVersion(event.object);
+  if (options_.transform && event.type != WatchEventType::kBookmark) {
+    options_.transform(event.object);
+  }
   std::lock_guard<std::mutex> handlers(handler_mu_);
   switch (event.type) {
     case WatchEventType::kBookmark:

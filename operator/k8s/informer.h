@@ -28,6 +28,9 @@ struct InformerOptions {
   int watch_timeout_seconds = 300;
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{5000};
+  // Applied to every listed or watched object before it is cached and handed to handlers, e.g.
+  // to drop fields nobody reads (metadata.managedFields) and keep the cache small.
+  std::function<void(Json& object)> transform;
 };
 
 // Callbacks for changes of the cached objects. They run one at a time (never concurrently),

@@ -108,6 +108,28 @@ TEST(InformerTest, ListsPaginatedThenFollowsTheWatch) {
   informer.Stop();
 }
 
+TEST(InformerTest, TransformAppliesToListedAndWatchedObjects) {
+  FakeKubeClient client;
+  ASSERT_TRUE(client.Create(resources::kConfigMaps, "ns", ConfigMap("listed", "x")).ok());
+  InformerOptions options = InformerOptionsFor("ns");
+  options.transform = [](Json& object) { object["data"].erase("v"); };
+  Informer informer(&client, resources::kConfigMaps, options);
+  Recorder recorder;
+  Json handed;
+  informer.AddEventHandler({nullptr, [&](const Json&, const Json& o) { handed = o; }, nullptr});
+  informer.AddEventHandler(recorder.Handler());
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(seconds(5)));
+  EXPECT_FALSE(informer.cache().Get("ns/listed")->at("data").contains("v"));
+  ASSERT_TRUE(client.Create(resources::kConfigMaps, "ns", ConfigMap("watched", "x")).ok());
+  ASSERT_TRUE(
+      client.MergePatch(resources::kConfigMaps, "ns", "watched", {{"data", {{"v", "y"}}}}).ok());
+  ASSERT_TRUE(PollUntil([&] { return recorder.Has("update:ns/watched"); }, seconds(5)));
+  EXPECT_FALSE(informer.cache().Get("ns/watched")->at("data").contains("v"));
+  informer.Stop();
+  EXPECT_FALSE(handed.at("data").contains("v"));
+}
+
 TEST(InformerTest, WatchesAgainFromTheLastVersionWhenTheStreamEnds) {
   FakeKubeClient client;
   Recorder recorder;
