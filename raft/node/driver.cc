@@ -106,6 +106,13 @@ Replica* Driver::Touch(GroupId group) {
   return replica;
 }
 
+std::vector<GroupStatus> Driver::Statuses() const {
+  std::vector<GroupStatus> out;
+  out.reserve(replicas_.size());
+  for (const auto& [id, replica] : replicas_) out.push_back(replica->GetStatus());
+  return out;
+}
+
 void Driver::Run() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point next_tick = Clock::now() + tick_interval_;
@@ -203,8 +210,13 @@ bool Driver::ProcessReadies() {
   if (!writing.replicas.empty()) {
     writing.id = next_batch_++;
     uint64_t id = writing.id;
+    // What may leave once the batch is durable (a follower's acknowledgements, votes) leaves
+    // from the store's completion, without waiting for this thread to wake up for it.
+    auto durable = std::make_shared<Outbox>();
+    for (auto& r : writing.replicas) r->CollectMessages(/*after_persist=*/true, durable.get());
     in_flight_.push_back(std::move(writing));
-    store_->WriteAsync(std::move(batch), [this, id](Status status) {
+    store_->WriteAsync(std::move(batch), [this, id, durable](Status status) {
+      if (status.ok()) SendAll(durable.get());
       {
         std::lock_guard<std::mutex> lock(mu_);
         persisted_.emplace_back(id, std::move(status));

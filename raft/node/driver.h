@@ -10,15 +10,16 @@
 //      writer thread syncs it, together with whatever else is queued then (group commit: one
 //      fdatasync for many groups and drivers), while this thread goes on stepping messages and
 //      preparing the next batch: the driver never waits for the disk;
-//   3. once the batch is durable (a completion posted back here), send the messages that
-//      depended on it (votes, acknowledgements);
+//   3. once the batch is durable, send the messages that depended on it (votes,
+//      acknowledgements): the store's completion sends them at once, then posts back here;
 //   4. apply committed entries, serve reads, complete requests, Advance.
 // Replicas whose Ready needs no sync go from 1 to 3 at once. Messages of all replicas for the
 // same peer leave in one Transport::Send, hence one frame: a tick that produces a hundred
 // heartbeats for a peer produces one frame.
 //
 // Thread-safety: Post and PostMessages are thread-safe; everything else runs on the driver
-// thread (tasks are how other threads reach the replicas).
+// thread (tasks are how other threads reach the replicas), except the Transport::Send of step 3
+// on the store's writer thread.
 
 #include <atomic>
 #include <chrono>
@@ -71,6 +72,8 @@ class Driver {
   // Find, for a caller about to change the replica's core: the next pass looks for its Ready.
   // Only replicas touched (or ticked, or finishing a Ready) since the last pass are looked at.
   Replica* Touch(GroupId group);
+  // The status of every replica.
+  std::vector<GroupStatus> Statuses() const;
 
  private:
   // A batch queued with WriteAsync and the replicas whose Readys it holds.

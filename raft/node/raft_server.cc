@@ -218,6 +218,25 @@ std::shared_ptr<RaftGroup> RaftServer::Group(GroupId group) const {
   return it == groups_.end() ? nullptr : it->second.handle;
 }
 
+std::map<GroupId, GroupStatus> RaftServer::GetStatuses(std::chrono::milliseconds timeout) const {
+  std::vector<std::future<std::vector<GroupStatus>>> answers;
+  for (const auto& driver : drivers_) {
+    auto promise = std::make_shared<std::promise<std::vector<GroupStatus>>>();
+    std::future<std::vector<GroupStatus>> answer = promise->get_future();
+    if (driver->Post(
+            [driver = driver.get(), promise] { promise->set_value(driver->Statuses()); })) {
+      answers.push_back(std::move(answer));
+    }
+  }
+  std::map<GroupId, GroupStatus> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& answer : answers) {
+    if (answer.wait_until(deadline) != std::future_status::ready) continue;
+    for (GroupStatus& status : answer.get()) out.emplace(status.group, std::move(status));
+  }
+  return out;
+}
+
 std::vector<GroupId> RaftServer::Groups() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<GroupId> ids;

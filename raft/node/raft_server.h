@@ -16,6 +16,7 @@
 // Thread-safety: all methods are thread-safe, except that CreateGroup and RemoveGroup must not be
 // called from a raft callback (they wait for a driver).
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +67,11 @@ class RaftServer {
                      const std::function<void(const Entry&)>& visit = {});
   std::shared_ptr<RaftGroup> Group(GroupId group) const;
   std::vector<GroupId> Groups() const;
+  // The status of every hosted group, gathered by one task per driver: with many groups far
+  // cheaper than RaftGroup::GetStatus on each (one driver wake-up instead of one per group).
+  // Groups whose driver did not answer within `timeout` are missing. Not from a raft callback.
+  std::map<GroupId, GroupStatus> GetStatuses(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   void SetPeerAddress(NodeId node, const std::string& address);
 

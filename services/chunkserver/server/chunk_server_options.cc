@@ -16,12 +16,17 @@ Status ChunkServerOptions::Load(config::ConfigSource& source) {
   CURVE_RETURN_IF_ERROR(source.Read("raft.sync", &raft_sync));
   CURVE_RETURN_IF_ERROR(source.Read("raft.driverThreads", &driver_threads, 1, 64));
   CURVE_RETURN_IF_ERROR(source.Read("copyset.electionTick", &copyset.election_tick, 3, 1000));
+  CURVE_RETURN_IF_ERROR(source.Read("copyset.heartbeatTick", &copyset.heartbeat_tick, 1, 999));
   int64_t value = static_cast<int64_t>(copyset.snapshot_interval);
   CURVE_RETURN_IF_ERROR(source.Read("copyset.snapshotInterval", &value, 0, INT64_MAX));
   copyset.snapshot_interval = static_cast<uint64_t>(value);
   value = static_cast<int64_t>(copyset.snapshot_keep_entries);
   CURVE_RETURN_IF_ERROR(source.Read("copyset.snapshotKeepEntries", &value, 0, INT64_MAX));
   copyset.snapshot_keep_entries = static_cast<uint64_t>(value);
+  if (copyset.heartbeat_tick >= copyset.election_tick) {
+    return source.Invalid("copyset.heartbeatTick", "fewer ticks than copyset.electionTick (" +
+                                                       std::to_string(copyset.election_tick) + ")");
+  }
   if (data_dir.empty()) return source.Invalid("dataDir", "the formatted data directory");
   if (listen.find(':') == std::string::npos || listen.ends_with(":0")) {
     return source.Invalid("listen", "host:port with a fixed port");

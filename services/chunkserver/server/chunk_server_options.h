@@ -27,7 +27,7 @@ struct ChunkServerOptions {
   CopysetOptions copyset;
 
   // Keys: dataDir, listen, mds.addresses, diskType, heartbeatInterval, raft.tick, raft.sync,
-  // raft.driverThreads, copyset.electionTick, copyset.snapshotInterval,
+  // raft.driverThreads, copyset.electionTick, copyset.heartbeatTick, copyset.snapshotInterval,
   // copyset.snapshotKeepEntries.
   Status Load(config::ConfigSource& source);
 };

@@ -103,9 +103,11 @@ Status Heartbeat::Beat() {
     request.set_used_bytes(uint64_t{fs.f_blocks - fs.f_bavail} * fs.f_frsize);
   }
   std::map<CopysetKey, Reported> reported;
+  std::map<raft::GroupId, raft::GroupStatus> statuses = server_->GetStatuses();
   for (const auto& copyset : copysets_->List()) {
-    auto status = copyset->group->GetStatus();
-    if (!status.ok()) continue;
+    auto found = statuses.find(copyset->group->id());
+    if (found == statuses.end()) continue;
+    const raft::GroupStatus* status = &found->second;
     auto* report = request.add_copysets();
     report->set_logical_pool_id(copyset->key.logical_pool);
     report->set_copyset_id(copyset->key.copyset);
