@@ -101,6 +101,22 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
     if (got.ok()) return std::move(got).value();
     return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
   };
+  reconciler_options.lister =
+      [&](const k8s::Resource& resource, const std::string& ns,
+          const std::string& selector) -> std::optional<std::vector<k8s::Json>> {
+    // The informers hold what this operator manages in the namespace it watches.
+    if (!informer_options.ns.empty() && ns != informer_options.ns) return std::nullopt;
+    for (k8s::Informer* informer : informers) {
+      if (informer->resource() == resource && informer->HasSynced()) {
+        std::vector<k8s::Json> matching;
+        for (auto& object : informer->cache().List(ns)) {
+          if (k8s::MatchesLabelSelector(object, selector)) matching.push_back(std::move(object));
+        }
+        return matching;
+      }
+    }
+    return std::nullopt;
+  };
   ClusterReconciler reconciler(client, reconciler_options, registrar_factory);
 
   k8s::ControllerOptions controller_options;

@@ -125,6 +125,18 @@ Status ClusterReconciler::ApplyObject(const DesiredObject& desired) {
   return Status();
 }
 
+Result<std::vector<Json>> ClusterReconciler::ListOwned(const k8s::Resource& resource,
+                                                       const std::string& ns,
+                                                       const std::string& selector) {
+  if (options_.lister) {
+    if (auto cached = options_.lister(resource, ns, selector)) return std::move(*cached);
+  }
+  k8s::ListOptions options;
+  options.label_selector = selector;
+  CURVE_ASSIGN_OR_RETURN(auto list, client_->ListAll(resource, ns, options));
+  return std::move(list.items);
+}
+
 Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key) {
   auto logger = log::Get("operator");
   auto [ns, name] = k8s::SplitObjectKey(key);
@@ -183,12 +195,10 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
   BuildContext ctx;
   ctx.cluster = cluster;
   ctx.spec = *spec;
-  k8s::ListOptions existing_options;
-  existing_options.label_selector = std::string(kLabelComponent) + "=chunkserver";
-  CURVE_ASSIGN_OR_RETURN(auto deployed,
-                         client_->ListAll(k8s::resources::kDeployments, "", existing_options));
+  CURVE_ASSIGN_OR_RETURN(auto deployed, ListOwned(k8s::resources::kDeployments, "",
+                                                  std::string(kLabelComponent) + "=chunkserver"));
   std::vector<ExistingChunkserver> existing;
-  for (const auto& d : deployed.items) {
+  for (const auto& d : deployed) {
     const Json& labels = d["metadata"].value("labels", Json::object());
     ExistingChunkserver e;
     e.node = labels.value(kLabelNode, "");
@@ -273,17 +283,28 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
     }
   }
 
-  // Readiness of each role.
+  // Readiness of each role: of the Deployments desired (a cache that has not seen a new one
+  // yet must not make the role look complete), those with a ready replica.
   for (auto [component, count] :
        {std::pair{"etcd", &observed.etcd}, std::pair{"mds", &observed.mds},
         std::pair{"chunkserver", &observed.chunkservers},
         std::pair{"snapshotclone", &observed.snapshotclone}}) {
-    k8s::ListOptions options;
-    options.label_selector = Selector(name, component);
-    CURVE_ASSIGN_OR_RETURN(auto list, client_->ListAll(k8s::resources::kDeployments, ns, options));
-    for (const auto& d : list.items) {
-      ++count->total;
-      if (d.value("status", Json::object()).value("readyReplicas", 0) >= 1) ++count->ready;
+    std::set<std::string> wanted;
+    for (const auto& d : desired) {
+      if (d.resource == k8s::resources::kDeployments &&
+          d.object["metadata"]["labels"].value(kLabelComponent, "") == component) {
+        wanted.insert(k8s::Name(d.object));
+      }
+    }
+    count->total = static_cast<int>(wanted.size());
+    if (wanted.empty()) continue;
+    CURVE_ASSIGN_OR_RETURN(auto list,
+                           ListOwned(k8s::resources::kDeployments, ns, Selector(name, component)));
+    for (const auto& d : list) {
+      if (wanted.count(k8s::Name(d)) &&
+          d.value("status", Json::object()).value("readyReplicas", 0) >= 1) {
+        ++count->ready;
+      }
     }
   }
 

@@ -27,6 +27,11 @@ inline constexpr char kAppliedHashAnnotation[] = "curve.io/applied-hash";
 using ObjectLookup = std::function<std::optional<k8s::Json>(
     const k8s::Resource& resource, const std::string& ns, const std::string& name)>;
 
+// Where the reconcile lists objects of the kinds it owns by label selector (an informer cache):
+// nullopt when the cache does not cover the request; then the API server is asked.
+using ObjectLister = std::function<std::optional<std::vector<k8s::Json>>(
+    const k8s::Resource& resource, const std::string& ns, const std::string& label_selector)>;
+
 // True when every field of `desired` is in `live` with the same value: objects key by key,
 // arrays element by element (same length). Fields only in `live` (server defaults, status,
 // other managers' fields) are ignored.
@@ -40,6 +45,9 @@ struct ReconcilerOptions {
   std::chrono::seconds resync{30};
   // The live objects compared with the desired ones before applying; see ObjectLookup.
   ObjectLookup lookup;
+  // The chunkserver Deployments (claims) and each role's Deployments (readiness); see
+  // ObjectLister.
+  ObjectLister lister;
   // Objects applied at once (in the order built, each by one of this many threads): a
   // 1,000-disk cluster is ~2,000 objects, one round trip each.
   int apply_parallelism = 8;
@@ -69,6 +77,9 @@ class ClusterReconciler {
  private:
   Result<k8s::ReconcileResult> ReconcileDelete(const k8s::Json& cluster, const ClusterSpec& spec);
   Status ApplyObject(const DesiredObject& desired);
+  // Objects of `resource` in `ns` ("" = all) matching `selector`: options_.lister, else a list.
+  Result<std::vector<k8s::Json>> ListOwned(const k8s::Resource& resource, const std::string& ns,
+                                           const std::string& selector);
   Result<TopologyRegistrar*> RegistrarFor(const std::string& addresses);
   void Event(const k8s::Json& cluster, const std::string& type, const std::string& reason,
              const std::string& message);

@@ -62,7 +62,7 @@ class ClusterReconcilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     reconciler_ = std::make_unique<ClusterReconciler>(
-        &client_, ReconcilerOptions{"127.0.0.1:1", std::chrono::seconds(30), nullptr},
+        &client_, ReconcilerOptions{"127.0.0.1:1", std::chrono::seconds(30), nullptr, nullptr},
         [this](const std::string&) -> Result<std::unique_ptr<TopologyRegistrar>> {
           auto fake = std::make_unique<FakeRegistrar>();
           registrar_ = fake.get();
