@@ -79,6 +79,17 @@ std::shared_ptr<grpc::Channel> ChunkRouter::ChannelFor(const std::string& addres
   return channel;
 }
 
+std::shared_ptr<grpc::Channel> ChunkRouter::LeaderChannel(uint32_t logical_pool, uint32_t copyset) {
+  std::string leader;
+  {
+    std::lock_guard lock(mu_);
+    auto it = leaders_.find({logical_pool, copyset});
+    if (it == leaders_.end()) return nullptr;
+    leader = it->second;
+  }
+  return ChannelFor(leader);
+}
+
 Status ChunkRouter::Call(uint32_t logical_pool, uint32_t copyset,
                          std::chrono::steady_clock::time_point deadline, const Attempt& attempt) {
   const Key key{logical_pool, copyset};

@@ -42,6 +42,9 @@ class ChunkRouter {
   Status Call(uint32_t logical_pool, uint32_t copyset,
               std::chrono::steady_clock::time_point deadline, const Attempt& attempt);
 
+  // The channel to the copyset's cached leader, or nullptr when none is cached (Call finds one).
+  std::shared_ptr<grpc::Channel> LeaderChannel(uint32_t logical_pool, uint32_t copyset);
+
  private:
   using Key = std::pair<uint32_t, uint32_t>;
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& address);

@@ -54,7 +54,11 @@ class Volume::Impl {
         router_(mds_.get(), options.rpc_timeout),
         executor_(options.io_threads) {}
 
-  ~Impl() { (void)Close(); }
+  ~Impl() {
+    (void)Close();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return direct_calls_ == 0; });
+  }
 
   Status Open(const std::string& user, const std::string& path) {
     mds::OpenFileRequest request;
@@ -146,6 +150,7 @@ class Volume::Impl {
     }
     request->remaining = static_cast<int>(pieces.size());
     for (const Piece& p : pieces) {
+      if (write && DirectWrite(request, p.offset, p.length, p.buffer)) continue;
       executor_.Submit([this, request, p, write] {
         request->Finish(write ? WritePiece(p.offset, p.length, p.buffer)
                               : ReadPiece(p.offset, p.length, p.buffer));
@@ -211,6 +216,60 @@ class Volume::Impl {
 
   std::chrono::steady_clock::time_point Deadline() const {
     return std::chrono::steady_clock::now() + options_.io_timeout;
+  }
+
+  // The common case without an IO thread: the chunk's segment and its copyset's leader are known,
+  // so the write goes out at once on gRPC's callback API and completes on its thread. Anything
+  // else, and any failure (redirect, unavailable leader, refusal), takes the IO thread's
+  // WritePiece with its retries. False when the write was not sent.
+  bool DirectWrite(const std::shared_ptr<Request>& request, uint64_t offset, size_t length,
+                   const char* data) {
+    std::shared_ptr<const mds::SegmentInfo> segment;
+    uint64_t start = offset / info_.segment_size * info_.segment_size;
+    {
+      std::lock_guard lock(mu_);
+      auto it = segments_.find(start);
+      if (it == segments_.end() || closed_) return false;
+      segment = it->second;
+    }
+    uint64_t index = (offset - segment->offset()) / info_.chunk_size;
+    if (index >= static_cast<uint64_t>(segment->chunks_size())) return false;
+    auto channel =
+        router_.LeaderChannel(segment->logical_pool_id(), segment->chunks(index).copyset_id());
+    if (channel == nullptr) return false;
+    struct Call {
+      std::unique_ptr<chunkserver::ChunkService::Stub> stub;
+      grpc::ClientContext context;
+      chunkserver::WriteChunkRequest request;
+      chunkserver::WriteChunkResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->stub = chunkserver::ChunkService::NewStub(channel);
+    auto* address = call->request.mutable_chunk();
+    address->set_logical_pool_id(segment->logical_pool_id());
+    address->set_copyset_id(segment->chunks(index).copyset_id());
+    address->set_chunk_id(segment->chunks(index).chunk_id());
+    call->request.set_offset(offset % info_.chunk_size);
+    call->request.set_data(data, length);
+    call->context.set_deadline(std::chrono::system_clock::now() + options_.rpc_timeout);
+    {
+      std::lock_guard lock(mu_);
+      ++direct_calls_;
+    }
+    call->stub->async()->WriteChunk(
+        &call->context, &call->request, &call->response,
+        [this, call, request, offset, length, data](grpc::Status status) {
+          if (status.ok()) {
+            request->Finish(Status::Ok());
+          } else {
+            executor_.Submit([this, request, offset, length, data] {
+              request->Finish(WritePiece(offset, length, data));
+            });
+          }
+          std::lock_guard lock(mu_);
+          if (--direct_calls_ == 0) cv_.notify_all();
+        });
+    return true;
   }
 
   Status WritePiece(uint64_t offset, size_t length, const char* data) {
@@ -291,6 +350,7 @@ class Volume::Impl {
   std::condition_variable cv_;
   bool closed_ = false;                                                   // guarded by mu_
   std::map<uint64_t, std::shared_ptr<const mds::SegmentInfo>> segments_;  // guarded by mu_
+  int direct_calls_ = 0;  // DirectWrite calls in flight; guarded by mu_
   std::thread refresher_;
   IoExecutor executor_;  // last: its threads stop before the rest is destroyed
 };

@@ -11,9 +11,10 @@
 // Open takes an MDS session (a second writer is refused by the MDS) and keeps it refreshed.
 // IO is split at chunk boundaries and at `max_rpc_bytes`; each piece goes to the leader of the
 // chunk's copyset (chunk → copyset from the MDS segment, allocated on first write; copyset →
-// members from the MDS topology; the leader cached, learned from redirects). Pieces run in
-// parallel on `io_threads`; failures are retried with backoff on another member, following
-// redirects, until `io_timeout`. A range never written reads as zeros.
+// members from the MDS topology; the leader cached, learned from redirects). A write piece whose
+// segment and leader are known goes out at once on gRPC's callback API; other pieces, and any
+// piece that failed so, run in parallel on `io_threads`, retried with backoff on another member,
+// following redirects, until `io_timeout`. A range never written reads as zeros.
 //
 // Errors: INVALID_ARGUMENT for misaligned IO (writes: 4096 bytes, reads: 512), OUT_OF_RANGE
 // beyond the volume size, NOT_FOUND for an unknown volume, DATA_LOSS for a damaged chunk,
@@ -70,7 +71,8 @@ class Volume {
 
   Status Read(uint64_t offset, size_t length, char* out);
   Status Write(uint64_t offset, size_t length, const char* data);
-  // The same, completing through `done` on an IO thread; buffers must live until then.
+  // The same, completing through `done` on an IO thread or a gRPC completion thread (keep it
+  // short); buffers must live until then.
   void AsyncRead(uint64_t offset, size_t length, char* out, IoCallback done);
   void AsyncWrite(uint64_t offset, size_t length, const char* data, IoCallback done);
   // Writes are durable when acknowledged (replicated through the raft log), so Flush only waits
