@@ -12,8 +12,9 @@ namespace curve::etcd {
 
 // Holds an etcd lease alive from its own thread, renewing every TTL/3. When a renewal finds the
 // lease gone, or no renewal succeeds for a whole TTL (etcd unreachable), the lease is lost:
-// `on_lost` runs once on the keeper's thread, then lost() turns true and renewals stop. Keys attached to the lease
-// vanish when it expires, which is how other processes learn that this one died.
+// `on_lost` runs once on the keeper's thread, then lost() turns true and renewals stop. Keys
+// attached to the lease vanish when it expires, which is how other processes learn that this one
+// died.
 class LeaseKeeper {
  public:
   static Result<std::unique_ptr<LeaseKeeper>> Start(
