@@ -4,7 +4,7 @@
 #
 # Settings (environment): KUBECONFIG (use that cluster; nothing is started or stopped),
 # CURVE_BIN_DIR (binaries for the images, default build/bin), CURVE_E2E_DISKS (disk files,
-# /var/lib/curve-e2e-disks), CURVE_E2E_DISK_SIZE (3G), CURVE_E2E_NO_IMAGES=1 (images already
+# /var/lib/curve-e2e-disks), CURVE_E2E_DISK_SIZE (6G), CURVE_E2E_NO_IMAGES=1 (images already
 # built and imported).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,15 +15,19 @@ CLUSTER_NS=curve         # the CurveCluster and its daemons
 CLUSTER_NAME=demo
 POOLSET=ssd
 STORAGE_CLASS=curve-ssd
+# The same poolset with xfs: growing ext4 online needs CAP_SYS_RESOURCE, which root lacks on
+# these VMs (curve-csi then grows it offline at the next stage); xfs grows online without it.
+STORAGE_CLASS_XFS=curve-ssd-xfs
 DISKS=3
 DISK_DIR=${CURVE_E2E_DISKS:-/var/lib/curve-e2e-disks}
-DISK_SIZE=${CURVE_E2E_DISK_SIZE:-3G}
+DISK_SIZE=${CURVE_E2E_DISK_SIZE:-6G}
 # One node stands in for three zones: each disk's chunkserver gets a failure domain and a
 # loopback address of its own through node labels (operator/placement/placement.h).
 DISK_ADDRESS_PREFIX=127.0.10.
 MDS_PORT=6700
 ETCD_CLIENT_PORT=23790
 ETCD_PEER_PORT=23800
+HOST_DATA_DIR=/var/lib/curve-e2e-data
 BIN_DIR=${CURVE_BIN_DIR:-$ROOT/build/bin}
 T0=${T0:-$SECONDS}
 STARTED_CLUSTER=0
@@ -161,7 +165,7 @@ stage_operator() {
 curvecluster_yaml() {
   local dev devices=
   while read -r dev; do
-    devices+="      - {name: $dev, poolset: $POOLSET, percentage: 50}"$'\n'
+    devices+="      - {name: $dev, poolset: $POOLSET, percentage: 80}"$'\n'
   done <"$DISK_DIR/devices"
   cat <<EOF
 apiVersion: v1
@@ -179,12 +183,9 @@ spec:
     image: $(CURVE_IMAGE_TAG= "$ROOT/images/build.sh" list | grep '/curve:')
     imagePullPolicy: IfNotPresent
   nodes: [$NODE]
-  hostDataDir: /var/lib/curve-e2e-data
+  hostDataDir: $HOST_DATA_DIR
   etcd: {clientPort: $ETCD_CLIENT_PORT, peerPort: $ETCD_PEER_PORT}
-  mds:
-    port: $MDS_PORT
-    config:
-      namespace.minVolumeSize: "1073741824"
+  mds: {port: $MDS_PORT}
   storage:
     nodes: [$NODE]
     copySets: 20
@@ -220,11 +221,13 @@ stage_curvecluster_ready() {
 }
 
 stage_csi() {
-  log "helm install curve-csi into $SYSTEM_NS (mds $NODE_IP:$MDS_PORT, StorageClass $STORAGE_CLASS)"
+  log "helm install curve-csi into $SYSTEM_NS (mds $NODE_IP:$MDS_PORT, StorageClasses $STORAGE_CLASS, $STORAGE_CLASS_XFS)"
   "$HELM" upgrade --install curve-csi "$ROOT/charts/curve-csi" -n "$SYSTEM_NS" --create-namespace \
     --set "mds=$NODE_IP:$MDS_PORT" \
     --set "storageClasses[0].name=$STORAGE_CLASS" --set "storageClasses[0].poolset=$POOLSET" \
-    --set "storageClasses[0].fsType=ext4" >/dev/null || fail "helm install curve-csi" || return 1
+    --set "storageClasses[0].fsType=ext4" \
+    --set "storageClasses[1].name=$STORAGE_CLASS_XFS" --set "storageClasses[1].poolset=$POOLSET" \
+    --set "storageClasses[1].fsType=xfs" >/dev/null || fail "helm install curve-csi" || return 1
   wait_until "curve-csi controller available" 180 \
     k -n "$SYSTEM_NS" rollout status deployment/curve-csi-controller --timeout=1s &&
     wait_until "curve-csi node plugin ready" 180 \
@@ -235,11 +238,16 @@ stage_csi() {
 
 # ---- teardown ----
 
-# teardown_cluster_objects: the CurveCluster (cleanup confirmed), the charts, the namespaces
-# and node labels; bounded.
+# teardown_cluster_objects [NAMESPACE...]: the workload namespaces first (their volumes are
+# unstaged while the CSI driver still runs), then the CurveCluster (cleanup confirmed), the
+# charts, their namespaces and the node labels; bounded.
 teardown_cluster_objects() {
   [[ -n $K8S_BIN ]] && k get --raw=/readyz >/dev/null 2>&1 || return 0
-  k delete pods,pvc --all -n default --wait=false >/dev/null 2>&1 || true
+  if (($#)); then
+    k delete namespace "$@" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    wait_until "namespaces $* deleted (volumes unstaged)" 180 \
+      bash -c "! '$K8S_BIN/kubectl' get namespace $* -o name 2>/dev/null | grep -q ." || true
+  fi
   if k -n "$CLUSTER_NS" get curvecluster "$CLUSTER_NAME" >/dev/null 2>&1; then
     k -n "$CLUSTER_NS" delete curvecluster "$CLUSTER_NAME" --wait=false >/dev/null 2>&1 || true
     wait_until "CurveCluster deleted" 180 \
@@ -271,4 +279,10 @@ teardown_disks() {
     done
   done
   rm -rf "$DISK_DIR"
+}
+
+# teardown_host_dirs: what the CSI node plugin and the CurveCluster left on the host (the
+# charts' stateDir and attachDir, the cluster's hostDataDir), once both are gone.
+teardown_host_dirs() {
+  rm -rf /var/lib/curve-csi /run/curve/attach "$HOST_DATA_DIR"
 }

@@ -19,7 +19,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KEEP=0
 APP_NS=curve-e2e
-PVC_SIZE=1Gi
+PVC_SIZE=10Gi # the MDS's and curve-csi's minimum volume size
+GROWN_SIZE=12Gi
 BENCH_ROUNDS=10
 WORK_IMAGE=
 
@@ -27,14 +28,14 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 
 # ---- workloads ----
 
-pvc_yaml() { # <name> <size> [Block]
+pvc_yaml() { # <name> <size> [Block|Filesystem [storage class]]
   cat <<EOF
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: $1, namespace: $APP_NS}
 spec:
   accessModes: [ReadWriteOnce]
-  storageClassName: $STORAGE_CLASS
+  storageClassName: ${4:-$STORAGE_CLASS}
   volumeMode: ${3:-Filesystem}
   resources: {requests: {storage: $2}}
 EOF
@@ -99,16 +100,20 @@ test_block_pvc() {
   k -n "$APP_NS" delete pod blockpod --wait=false >/dev/null
 }
 
-fs_size() { ex writer 'df -B1 --output=size /data | tail -n 1' | tr -d ' '; }
+fs_size() { ex grower 'df -B1 --output=size /data | tail -n 1' | tr -d ' '; }
 
 test_expand_online() {
-  log "-- online expansion of PVC data to 2Gi"
+  log "-- online expansion: an xfs PVC ($STORAGE_CLASS_XFS) grown to $GROWN_SIZE under a running pod"
+  { pvc_yaml grow "$PVC_SIZE" Filesystem "$STORAGE_CLASS_XFS"; echo ---; pod_yaml grower grow; } |
+    k apply -f - >/dev/null
+  running grower
   local before
   before=$(fs_size)
-  k -n "$APP_NS" patch pvc data --type=merge -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}' >/dev/null
-  wait_until "file system in the pod grew past $before bytes" 180 \
-    bash -c "(( \$('$K8S_BIN/kubectl' -n '$APP_NS' exec writer -- df -B1 --output=size /data | tail -n 1) > $before ))"
+  k -n "$APP_NS" patch pvc grow --type=merge -p "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"$GROWN_SIZE\"}}}}" >/dev/null
+  wait_until "file system in the pod grew past $before bytes" 240 \
+    bash -c "(( \$('$K8S_BIN/kubectl' -n '$APP_NS' exec grower -- df -B1 --output=size /data | tail -n 1) > $before ))"
   log "file system: $before -> $(fs_size) bytes, with the pod running"
+  k -n "$APP_NS" delete pod grower --wait=false >/dev/null
 }
 
 mds_pod() { k -n "$CLUSTER_NS" get pods -l app.kubernetes.io/component=mds -o jsonpath='{.items[0].metadata.name}'; }
@@ -121,9 +126,11 @@ test_delete_pvc() {
   mds_volumes | grep -q "$pv" || fail "volume $pv not in 'curve volume list /k8s': $(mds_volumes)" || return 1
   k -n "$APP_NS" delete pod writer --wait=true --timeout=120s >/dev/null
   k -n "$APP_NS" delete pvc data --wait=false >/dev/null
-  wait_until "PV $pv deleted" 120 bash -c "! '$K8S_BIN/kubectl' get pv '$pv'"
+  wait_until "PV $pv deleted" 120 \
+    bash -c "out=\$('$K8S_BIN/kubectl' get pv '$pv' --ignore-not-found -o name) && [[ -z \$out ]]"
+  # The listing must succeed and lack the volume (a failing `curve` is not a pass).
   wait_until "volume $pv gone from 'curve volume list /k8s'" 60 \
-    bash -c "! '$K8S_BIN/kubectl' -n '$CLUSTER_NS' exec '$(mds_pod)' -- curve --mds='$NODE_IP:$MDS_PORT' volume list /k8s | grep -q '$pv'"
+    bash -c "out=\$('$K8S_BIN/kubectl' -n '$CLUSTER_NS' exec '$(mds_pod)' -- curve --mds='$NODE_IP:$MDS_PORT' volume list /k8s) && ! grep -q '$pv' <<<\"\$out\""
 }
 
 # time_to_running <pod> <claim|"">: seconds from creating (the PVC and) the pod to Running.
@@ -185,10 +192,9 @@ on_exit() {
     log "--keep: leaving everything up (KUBECONFIG=${KUBECONFIG:-})"
   else
     log "cleaning up"
-    k delete namespace "$APP_NS" --wait=false >/dev/null 2>&1 || true
-    teardown_cluster_objects || true
+    teardown_cluster_objects "$APP_NS" || true
     teardown_disks || true
-    rm -rf /var/lib/curve-e2e-data
+    teardown_host_dirs
     if ((STARTED_CLUSTER)); then env -u KUBECONFIG "$CLUSTER_SH" down | sed 's/^/    /' || true; fi
   fi
   if ((FAILED)); then log "e2e FAILED after $((SECONDS - T0))s"; else log "e2e PASSED in $((SECONDS - T0))s"; fi

@@ -29,8 +29,8 @@ kind: PersistentVolumeClaim
 metadata: {name: demo, namespace: $DEMO_NS}
 spec:
   accessModes: [ReadWriteOnce]
-  storageClassName: $STORAGE_CLASS
-  resources: {requests: {storage: 1Gi}}
+  storageClassName: $STORAGE_CLASS_XFS
+  resources: {requests: {storage: 10Gi}}
 ---
 apiVersion: v1
 kind: Pod
@@ -60,7 +60,7 @@ cmd_up() {
   stage_curvecluster_apply
   stage_csi
   stage_curvecluster_ready
-  log "a 1Gi PVC of StorageClass $STORAGE_CLASS and a pod writing /data/hello.txt on it"
+  log "a 10Gi PVC of StorageClass $STORAGE_CLASS_XFS and a pod writing /data/hello.txt on it"
   demo_yaml | k apply -f - >/dev/null
   wait_until "PVC demo bound" 180 \
     k -n "$DEMO_NS" wait pvc/demo --for=jsonpath='{.status.phase}'=Bound --timeout=1s
@@ -77,8 +77,8 @@ Try next:
   export KUBECONFIG=$kc PATH=$K8S_BIN:\$PATH
   kubectl get curvecluster -n $CLUSTER_NS            # phase Ready, chunkservers, poolsets
   kubectl get pods -A -o wide                        # etcd, MDS, 3 chunkservers, operator, CSI
-  kubectl -n $DEMO_NS exec demo -- df -h /data        # the PVC, ext4 on a CurveBS volume
-  kubectl -n $DEMO_NS patch pvc demo --type=merge -p '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}'
+  kubectl -n $DEMO_NS exec demo -- df -h /data        # the PVC, xfs on a CurveBS volume
+  kubectl -n $DEMO_NS patch pvc demo --type=merge -p '{"spec":{"resources":{"requests":{"storage":"12Gi"}}}}'
                                                      # grows online; watch df again
   kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT status
   kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT volume list /k8s
@@ -95,11 +95,10 @@ cmd_down() {
   fi
   if [[ -n ${KUBECONFIG:-} ]] && k get --raw=/readyz >/dev/null 2>&1; then
     NODE=$(k get nodes -o jsonpath='{.items[0].metadata.name}')
-    k delete namespace "$DEMO_NS" --wait=true --timeout=120s >/dev/null 2>&1 || true
-    teardown_cluster_objects
+    teardown_cluster_objects "$DEMO_NS"
   fi
   teardown_disks
-  rm -rf /var/lib/curve-e2e-data
+  teardown_host_dirs
   if [[ -z ${PLAYGROUND_KUBECONFIG_GIVEN:-} ]]; then env -u KUBECONFIG "$CLUSTER_SH" down; fi
   log "playground removed"
 }
