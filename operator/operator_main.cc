@@ -108,11 +108,7 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
     if (!informer_options.ns.empty() && ns != informer_options.ns) return std::nullopt;
     for (k8s::Informer* informer : informers) {
       if (informer->resource() == resource && informer->HasSynced()) {
-        std::vector<k8s::Json> matching;
-        for (auto& object : informer->cache().List(ns)) {
-          if (k8s::MatchesLabelSelector(object, selector)) matching.push_back(std::move(object));
-        }
-        return matching;
+        return informer->cache().List(ns, selector);
       }
     }
     return std::nullopt;

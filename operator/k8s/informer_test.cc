@@ -81,6 +81,24 @@ TEST(ObjectCacheTest, ReplaceReportsAddedChangedAndDeleted) {
   EXPECT_FALSE(cache.Get("ns/a").has_value());
 }
 
+TEST(ObjectCacheTest, ListsByNamespaceAndLabelSelector) {
+  ObjectCache cache;
+  auto obj = [](const std::string& ns, const std::string& name, const std::string& role) {
+    return Json{{"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"role", role}}}}}};
+  };
+  cache.Replace({obj("a", "x", "etcd"), obj("a", "y", "mds"), obj("b", "z", "etcd")});
+  auto names = [](const std::vector<Json>& objects) {
+    std::vector<std::string> out;
+    for (const auto& o : objects) out.push_back(ObjectKey(o));
+    return out;
+  };
+  EXPECT_EQ(names(cache.List()), (std::vector<std::string>{"a/x", "a/y", "b/z"}));
+  EXPECT_EQ(names(cache.List("a")), (std::vector<std::string>{"a/x", "a/y"}));
+  EXPECT_EQ(names(cache.List("", "role=etcd")), (std::vector<std::string>{"a/x", "b/z"}));
+  EXPECT_EQ(names(cache.List("a", "role=etcd")), std::vector<std::string>{"a/x"});
+  EXPECT_TRUE(cache.List("a", "role=none").empty());
+}
+
 TEST(InformerTest, ListsPaginatedThenFollowsTheWatch) {
   FakeKubeClient client;
   for (int i = 0; i < 7; ++i) {

@@ -56,11 +56,15 @@ std::optional<nlohmann::json> ObjectCache::Get(std::string_view key) const {
   return it->second;
 }
 
-std::vector<nlohmann::json> ObjectCache::List(std::string_view ns) const {
+std::vector<nlohmann::json> ObjectCache::List(std::string_view ns,
+                                              std::string_view label_selector) const {
   std::lock_guard<std::mutex> guard(mu_);
   std::vector<Json> out;
   for (const auto& [key, object] : objects_) {
-    if (ns.empty() || Namespace(object) == ns) out.push_back(object);
+    if ((ns.empty() || Namespace(object) == ns) &&
+        (label_selector.empty() || MatchesLabelSelector(object, label_selector))) {
+      out.push_back(object);
+    }
   }
   return out;
 }

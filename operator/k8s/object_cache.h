@@ -32,8 +32,8 @@ class ObjectCache {
   std::optional<Json> Remove(const Json& object);
 
   std::optional<Json> Get(std::string_view key) const;
-  // Every object, or those of one namespace; ordered by key.
-  std::vector<Json> List(std::string_view ns = {}) const;
+  // Every object, or those of one namespace, matching `label_selector` when given; by key.
+  std::vector<Json> List(std::string_view ns = {}, std::string_view label_selector = {}) const;
   std::vector<std::string> Keys() const;
   size_t size() const;
 
