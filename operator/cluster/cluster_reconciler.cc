@@ -17,6 +17,8 @@ namespace {
 
 using k8s::Json;
 
+constexpr std::chrono::seconds kNotReadyRequeue{5};
+
 std::string Now() { return k8s::FormatTime(std::chrono::system_clock::now()); }
 
 std::string Selector(const std::string& cluster, const std::string& component) {
@@ -330,8 +332,11 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
     auto written = client_->ApplyStatus(kCurveClusters, ns, name, patch, options);
     if (!written.ok()) return written.status();
   }
+  // Until Ready, look again soon: what the cluster waits for (MDS health, copysets) changes
+  // without an event on any watched object. Ready: at the resync period.
   k8s::ReconcileResult result;
-  result.requeue_after = options_.resync;
+  result.requeue_after =
+      status["phase"] == "Ready" ? options_.resync : std::min(options_.resync, kNotReadyRequeue);
   if (!observed.apply_error.empty()) return InternalError(observed.apply_error);
   return result;
 }
