@@ -78,7 +78,15 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
   k8s::InformerOptions owned_options = informer_options;
   owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;
   k8s::Informer deployments(client, k8s::resources::kDeployments, owned_options);
-  k8s::Informer jobs(client, k8s::resources::kJobs, owned_options);
+  // Jobs are created once and read from the API server; their cache only triggers reconciles.
+  k8s::InformerOptions job_options = owned_options;
+  job_options.transform = [](k8s::Json& object) {
+    k8s::Json kept = {{"metadata", object.value("metadata", k8s::Json::object())},
+                      {"status", object.value("status", k8s::Json::object())}};
+    kept["metadata"].erase("managedFields");
+    object = std::move(kept);
+  };
+  k8s::Informer jobs(client, k8s::resources::kJobs, job_options);
   // Caches of the other kinds the reconcile applies, so unchanged objects are not re-applied.
   k8s::Informer config_maps(client, k8s::resources::kConfigMaps, owned_options);
   k8s::Informer services(client, k8s::resources::kServices, owned_options);
