@@ -284,5 +284,10 @@ teardown_disks() {
 # teardown_host_dirs: what the CSI node plugin and the CurveCluster left on the host (the
 # charts' stateDir and attachDir, the cluster's hostDataDir), once both are gone.
 teardown_host_dirs() {
-  rm -rf /var/lib/curve-csi /run/curve/attach "$HOST_DATA_DIR"
+  local dir target
+  for dir in /var/lib/curve-csi /run/curve/attach "$HOST_DATA_DIR"; do
+    findmnt -rn -o TARGET | awk -v d="$dir" 'index($0, d "/") == 1' | sort -r |
+      while read -r target; do umount -l "$target" 2>/dev/null || true; done
+    rm -rf "$dir" 2>/dev/null || log "could not remove $dir: $(rm -rf "$dir" 2>&1)"
+  done
 }
