@@ -75,15 +75,18 @@ cmd_up() {
 
 Try next:
   export KUBECONFIG=$kc PATH=$K8S_BIN:\$PATH
-  kubectl get curvecluster -n $CLUSTER_NS            # phase Ready, chunkservers, poolsets
-  kubectl get pods -A -o wide                        # etcd, MDS, 3 chunkservers, operator, CSI
-  kubectl -n $DEMO_NS exec demo -- df -h /data        # the PVC, xfs on a CurveBS volume
+  # the CurveCluster (phase, chunkservers) and every pod (etcd, MDS, chunkservers, operator, CSI)
+  kubectl get curvecluster -n $CLUSTER_NS
+  kubectl get pods -A -o wide
+  # the PVC: xfs on a CurveBS volume; grow it online and watch df again
+  kubectl -n $DEMO_NS exec demo -- df -h /data
   kubectl -n $DEMO_NS patch pvc demo --type=merge -p '{"spec":{"resources":{"requests":{"storage":"12Gi"}}}}'
-                                                     # grows online; watch df again
+  # the curve CLI in the MDS pod: health, volumes, servers and zones
   kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT status
   kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT volume list /k8s
   kubectl -n $CLUSTER_NS exec $mds -- curve --mds=$NODE_IP:$MDS_PORT topology show
-  make playground-down                               # removes everything this made
+  # remove everything this made
+  make playground-down
 TRY
 }
 
