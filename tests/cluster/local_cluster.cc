@@ -11,6 +11,7 @@
 #include "common/fs/posix_file_system.h"
 #include "proto/mds/namespace.grpc.pb.h"
 #include "proto/mds/topology.grpc.pb.h"
+#include "services/chunkserver/datastore/chunk_store.h"
 #include "services/chunkserver/datastore/file_pool.h"
 #include "services/mds/client/mds_client.h"
 #include "services/mds/testing/mds_process.h"
@@ -258,6 +259,17 @@ Status LocalCluster::PurgeRecycled(const std::string& user, const std::string& p
     });
   }
   return NotFoundError(path + " is not in the recycle bin of " + user);
+}
+
+Result<std::map<uint64_t, std::string>> LocalCluster::ReadChunkFiles(int i) const {
+  chunkserver::ChunkStoreOptions options;
+  options.data_dir = chunkservers_[i].data_dir;
+  CURVE_ASSIGN_OR_RETURN(auto store, chunkserver::ChunkStore::Open(options));
+  std::map<uint64_t, std::string> chunks;
+  for (const auto& info : store->ListChunks()) {
+    CURVE_ASSIGN_OR_RETURN(chunks[info.id], store->Read(info.id, 0, info.size));
+  }
+  return chunks;
 }
 
 Result<mds::Topology> LocalCluster::GetTopology() const {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,9 @@ class LocalCluster {
   pid_t chunkserver_pid(int i) const;
   // Files in the chunkserver's chunk file pool (clean or dirty): chunks not in use.
   size_t PoolFileCount(int i) const;
+  // The chunks in the chunkserver's data dir (chunk id -> contents), read from its files
+  // offline: stop the chunkserver first or accept a view racing its writes.
+  Result<std::map<uint64_t, std::string>> ReadChunkFiles(int i) const;
   int IndexOf(const std::string& address) const;
 
   // Formats and starts one more chunkserver of the first poolset in `zone` (on that zone's

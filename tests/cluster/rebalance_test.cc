@@ -6,7 +6,6 @@
 
 #include <set>
 
-#include "services/chunkserver/datastore/chunk_store.h"
 #include "services/client/volume.h"
 #include "tests/cluster/local_cluster.h"
 #include "tests/cluster/pattern.h"
@@ -25,17 +24,6 @@ size_t CopysetsOf(const mds::Topology& topology, uint32_t chunkserver) {
     }
   }
   return n;
-}
-
-Result<std::map<chunkserver::ChunkId, std::string>> ReadChunks(const std::string& data_dir) {
-  chunkserver::ChunkStoreOptions options;
-  options.data_dir = data_dir;
-  CURVE_ASSIGN_OR_RETURN(auto store, chunkserver::ChunkStore::Open(options));
-  std::map<chunkserver::ChunkId, std::string> out;
-  for (const auto& info : store->ListChunks()) {
-    CURVE_ASSIGN_OR_RETURN(out[info.id], store->Read(info.id, 0, info.size));
-  }
-  return out;
 }
 
 TEST(RebalanceTest, CopysetsMoveOntoAnAddedChunkServerWithTheirData) {
@@ -97,9 +85,9 @@ TEST(RebalanceTest, CopysetsMoveOntoAnAddedChunkServerWithTheirData) {
       << cluster->PoolFileCount(0) << " + " << cluster->PoolFileCount(*added);
   volume.reset();
   for (int i = 0; i < cluster->chunkserver_count(); ++i) cluster->KillChunkServer(i);
-  auto zone1 = ReadChunks(cluster->chunkserver_data_dir(1));
-  auto old_disk = ReadChunks(cluster->chunkserver_data_dir(0));
-  auto new_disk = ReadChunks(cluster->chunkserver_data_dir(*added));
+  auto zone1 = cluster->ReadChunkFiles(1);
+  auto old_disk = cluster->ReadChunkFiles(0);
+  auto new_disk = cluster->ReadChunkFiles(*added);
   ASSERT_TRUE(zone1.ok() && old_disk.ok() && new_disk.ok());
   EXPECT_EQ(zone1->size(), kVolumeSize / options.chunk_size);
   EXPECT_FALSE(new_disk->empty());

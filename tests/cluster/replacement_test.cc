@@ -10,7 +10,6 @@
 #include <set>
 #include <sstream>
 
-#include "services/chunkserver/datastore/chunk_store.h"
 #include "services/client/volume.h"
 #include "tests/cluster/local_cluster.h"
 #include "tests/cluster/pattern.h"
@@ -66,17 +65,6 @@ const mds::PoolsetHealth* Poolset(const mds::GetClusterHealthResponse& health,
     if (p.poolset() == name) return &p;
   }
   return nullptr;
-}
-
-Result<std::map<chunkserver::ChunkId, std::string>> ReadChunks(const std::string& data_dir) {
-  chunkserver::ChunkStoreOptions options;
-  options.data_dir = data_dir;
-  CURVE_ASSIGN_OR_RETURN(auto store, chunkserver::ChunkStore::Open(options));
-  std::map<chunkserver::ChunkId, std::string> out;
-  for (const auto& info : store->ListChunks()) {
-    CURVE_ASSIGN_OR_RETURN(out[info.id], store->Read(info.id, 0, info.size));
-  }
-  return out;
 }
 
 TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMember) {
@@ -210,9 +198,9 @@ TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMe
   const int survivor = 2;
   cluster->KillChunkServer(survivor);
   cluster->KillChunkServer(spare);
-  auto expected = ReadChunks(cluster->chunkserver_data_dir(survivor));
+  auto expected = cluster->ReadChunkFiles(survivor);
   ASSERT_TRUE(expected.ok()) << expected.status();
-  auto got = ReadChunks(cluster->chunkserver_data_dir(spare));
+  auto got = cluster->ReadChunkFiles(spare);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(expected->size(), kVolumeSize / kMiB);
   ASSERT_EQ(got->size(), expected->size());
