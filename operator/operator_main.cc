@@ -145,9 +145,7 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
 int RunOperator(const OperatorOptions& options) {
   BlockTerminationSignals();
   auto logger = log::Get("operator");
-  auto config = options.kubeconfig.empty()
-                    ? k8s::KubeConfig::Load()
-                    : k8s::KubeConfig::FromKubeconfigFile(options.kubeconfig);
+  auto config = k8s::KubeConfig::Load(options.kubeconfig);
   if (!config.ok()) {
     logger->critical("op=Start err={}", config.status().ToString());
     return 2;

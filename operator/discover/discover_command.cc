@@ -85,9 +85,7 @@ int RunDiscover(int argc, char** argv) {
     return 0;
   }
   BlockTerminationSignals();
-  auto config = options.kubeconfig.empty()
-                    ? k8s::KubeConfig::Load()
-                    : k8s::KubeConfig::FromKubeconfigFile(options.kubeconfig);
+  auto config = k8s::KubeConfig::Load(options.kubeconfig);
   if (!config.ok()) {
     logger->critical("op=Start err={}", config.status().ToString());
     return 2;

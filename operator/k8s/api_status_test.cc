@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "operator/k8s/kube_config.h"
 #include "operator/k8s/kube_time.h"
 #include "operator/k8s/object_meta.h"
@@ -177,6 +181,32 @@ users:
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(missing.status().message().find("nope"), std::string::npos);
   EXPECT_FALSE(KubeConfig::FromKubeconfigString(": : [", "bad", "/tmp").ok());
+}
+
+TEST(KubeConfigTest, LoadPrefersTheGivenPathOverKubeconfigEnv) {
+  char dir_template[] = "/tmp/kubeconfig-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  auto write = [&](const std::string& name, const std::string& server) {
+    std::ofstream(dir + "/" + name)
+        << "clusters: [{name: c, cluster: {server: " << server
+        << "}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        << "current-context: x\nusers: [{name: u, user: {token: t}}]\n";
+  };
+  write("flag", "https://flag:6443");
+  write("env", "https://env:6443");
+  ::setenv("KUBECONFIG", (dir + "/env").c_str(), 1);
+  auto from_flag = KubeConfig::Load(dir + "/flag");
+  auto from_env = KubeConfig::Load();
+  auto missing = KubeConfig::Load(dir + "/nope");
+  ::unsetenv("KUBECONFIG");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_EQ(from_flag->server, "https://flag:6443");
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->server, "https://env:6443");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("nope"), std::string::npos) << missing.status();
 }
 
 TEST(KubeConfigTest, Base64) {

@@ -162,7 +162,8 @@ Result<KubeConfig> KubeConfig::InCluster(const std::string& account_dir) {
   return config;
 }
 
-Result<KubeConfig> KubeConfig::Load() {
+Result<KubeConfig> KubeConfig::Load(const std::string& kubeconfig_path) {
+  if (!kubeconfig_path.empty()) return FromKubeconfigFile(kubeconfig_path);
   const char* env = std::getenv("KUBECONFIG");
   if (env && *env) {
     std::string first = env;

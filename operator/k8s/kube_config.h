@@ -31,9 +31,9 @@ struct KubeConfig {
   // ca.crt and namespace under `account_dir`.
   static Result<KubeConfig> InCluster(
       const std::string& account_dir = "/var/run/secrets/kubernetes.io/serviceaccount");
-  // The first of: $KUBECONFIG (its first path), in-cluster config when
-  // KUBERNETES_SERVICE_HOST is set, ~/.kube/config.
-  static Result<KubeConfig> Load();
+  // The first of: the file `kubeconfig_path` when not empty (a --kubeconfig flag), $KUBECONFIG
+  // (its first path), in-cluster config when KUBERNETES_SERVICE_HOST is set, ~/.kube/config.
+  static Result<KubeConfig> Load(const std::string& kubeconfig_path = "");
 };
 
 // Standard base64 (padding optional, whitespace ignored); InvalidArgument on bad input.
