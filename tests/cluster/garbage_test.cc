@@ -47,10 +47,34 @@ TEST(ChunkGarbageTest, PurgedVolumesReturnTheirChunksToThePools) {
     }
     return out + "of " + std::to_string(options.chunks_per_disk);
   };
+  // The MDS's usage is the chunk space (chunk files in use of every pool file), not the file
+  // system's: a freshly formatted pool fills the file system but holds no chunk.
+  const int disks = cluster->chunkserver_count();
+  uint64_t reported_used = 0, reported_capacity = 0;
+  auto mds_reports_used = [&](uint64_t chunks) {
+    return PollUntil(
+        [&] {
+          auto health = cluster->GetHealth();
+          if (!health.ok()) return false;
+          for (const auto& poolset : health->poolsets()) {
+            if (poolset.poolset() != options.poolsets[0]) continue;
+            reported_used = poolset.used_bytes();
+            reported_capacity = poolset.capacity_bytes();
+            return reported_used == disks * chunks * options.chunk_size;
+          }
+          return false;
+        },
+        std::chrono::seconds(30));
+  };
+  ASSERT_TRUE(mds_reports_used(0)) << "used " << reported_used;
+  EXPECT_EQ(reported_capacity, disks * options.chunks_per_disk * options.chunk_size);
+
   const uint64_t chunks = kVolumeSize / options.chunk_size;
   write_volume("/purged");
   write_volume("/recycled");
   ASSERT_TRUE(pools_hold(2 * chunks)) << counts();
+  EXPECT_TRUE(mds_reports_used(2 * chunks)) << "used " << reported_used;
+  EXPECT_EQ(reported_capacity, disks * options.chunks_per_disk * options.chunk_size);
 
   ASSERT_TRUE(cluster->DeleteVolume("alice", "/purged", true).ok());
   ASSERT_TRUE(cluster->DeleteVolume("alice", "/recycled", false).ok());
@@ -63,6 +87,7 @@ TEST(ChunkGarbageTest, PurgedVolumesReturnTheirChunksToThePools) {
 
   ASSERT_TRUE(cluster->PurgeRecycled("alice", "/recycled").ok());
   EXPECT_TRUE(pools_hold(0)) << "recycled chunks not returned after the purge: " << counts();
+  EXPECT_TRUE(mds_reports_used(0)) << "used " << reported_used;
 }
 
 }  // namespace

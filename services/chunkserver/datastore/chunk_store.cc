@@ -312,6 +312,16 @@ Result<ChunkInfo> ChunkStore::GetInfo(ChunkId id) {
   return ChunkInfo{id, chunk_size(), chunk->sequence, chunk->path};
 }
 
+ChunkStore::Space ChunkStore::ChunkSpace() const {
+  uint64_t in_use = 0;
+  {
+    std::lock_guard lock(mu_);
+    in_use = chunks_.size();
+  }
+  const uint64_t chunk_size = pool_->chunk_size();
+  return Space{(in_use + pool_->free_count()) * chunk_size, in_use * chunk_size};
+}
+
 std::vector<ChunkInfo> ChunkStore::ListChunks() const {
   std::vector<std::shared_ptr<Chunk>> chunks;
   {

@@ -86,6 +86,16 @@ class ChunkStore {
   // DATA_LOSS statuses of the chunk files found corrupt by Open, each naming its file.
   std::vector<Status> Problems() const;
 
+  // The space chunks can take: capacity is every chunk file, in use or free in the pool (a chunk
+  // never grows past the pool), used is the files chunks hold; both in bytes of chunk data.
+  // This, not the file system's usage, is what the MDS's pool usage limit is about: a
+  // formatted pool makes the file system look full while no chunk is written yet.
+  struct Space {
+    uint64_t capacity_bytes = 0;
+    uint64_t used_bytes = 0;
+  };
+  Space ChunkSpace() const;
+
   FilePool* pool() { return pool_.get(); }
   uint64_t chunk_size() const { return pool_->chunk_size(); }
   std::string ChunkPath(ChunkId id) const;

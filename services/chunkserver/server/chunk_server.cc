@@ -1,7 +1,5 @@
 #include "services/chunkserver/server/chunk_server.h"
 
-#include <sys/statvfs.h>
-
 #include "common/logging.h"
 #include "common/rpc/server.h"
 #include "services/chunkserver/server/chunk_service.h"
@@ -31,8 +29,8 @@ Status ChunkServer::Init() {
   mds_options.addresses = options_.mds_addresses;
   mds_options.total_timeout = std::chrono::seconds(60);
   CURVE_ASSIGN_OR_RETURN(mds_, mds::MdsClient::Create(mds_options));
-  heartbeat_ =
-      std::make_unique<Heartbeat>(mds_.get(), options_.data_dir, options_.heartbeat_interval);
+  heartbeat_ = std::make_unique<Heartbeat>(mds_.get(), options_.data_dir, store_.get(),
+                                           options_.heartbeat_interval);
 
   size_t colon = options_.listen.rfind(':');
   mds::RegisterChunkServerRequest request;
@@ -40,10 +38,7 @@ Status ChunkServer::Init() {
   request.set_port(static_cast<uint32_t>(std::stoul(options_.listen.substr(colon + 1))));
   request.set_disk_path(options_.data_dir);
   request.set_disk_type(options_.disk_type);
-  struct statvfs fs {};
-  if (statvfs(options_.data_dir.c_str(), &fs) == 0) {
-    request.set_capacity_bytes(uint64_t{fs.f_blocks} * fs.f_frsize);
-  }
+  request.set_capacity_bytes(store_->ChunkSpace().capacity_bytes);
   Registration registration;
   auto recorded = Heartbeat::ReadRecorded(options_.data_dir);
   if (recorded.ok()) {

@@ -1,7 +1,6 @@
 #include "services/chunkserver/server/heartbeat.h"
 
 #include <grpcpp/grpcpp.h>
-#include <sys/statvfs.h>
 
 #include <fstream>
 #include <future>
@@ -97,11 +96,9 @@ Status Heartbeat::Beat() {
   mds::HeartbeatRequest request;
   request.set_chunkserver_id(registration_.id);
   request.set_token(registration_.token);
-  struct statvfs fs {};
-  if (statvfs(data_dir_.c_str(), &fs) == 0) {
-    request.set_capacity_bytes(uint64_t{fs.f_blocks} * fs.f_frsize);
-    request.set_used_bytes(uint64_t{fs.f_blocks - fs.f_bavail} * fs.f_frsize);
-  }
+  const ChunkStore::Space space = store_->ChunkSpace();
+  request.set_capacity_bytes(space.capacity_bytes);
+  request.set_used_bytes(space.used_bytes);
   std::map<CopysetKey, Reported> reported;
   std::map<raft::GroupId, raft::GroupStatus> statuses = server_->GetStatuses();
   for (const auto& copyset : copysets_->List()) {

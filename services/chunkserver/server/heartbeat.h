@@ -38,8 +38,10 @@ struct Registration {
 
 class Heartbeat {
  public:
-  Heartbeat(mds::MdsClient* mds, std::string data_dir, std::chrono::milliseconds interval)
-      : mds_(mds), data_dir_(std::move(data_dir)), interval_(interval) {}
+  // Capacity and usage reported are the chunk space of `store` (ChunkStore::ChunkSpace).
+  Heartbeat(mds::MdsClient* mds, std::string data_dir, const ChunkStore* store,
+            std::chrono::milliseconds interval)
+      : mds_(mds), data_dir_(std::move(data_dir)), store_(store), interval_(interval) {}
   ~Heartbeat();
 
   // The id recorded in the data dir, if any.
@@ -67,6 +69,7 @@ class Heartbeat {
 
   mds::MdsClient* const mds_;
   const std::string data_dir_;
+  const ChunkStore* const store_;
   const std::chrono::milliseconds interval_;
   Registration registration_;
   CopysetManager* copysets_ = nullptr;
