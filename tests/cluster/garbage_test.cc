@@ -3,9 +3,8 @@
 // chunk file pool; a volume in the recycle bin keeps its chunks.
 #include <gtest/gtest.h>
 
-#include "services/client/volume.h"
+#include "tests/cluster/filled_volume.h"
 #include "tests/cluster/local_cluster.h"
-#include "tests/cluster/pattern.h"
 
 namespace curve::testing {
 namespace {
@@ -19,15 +18,8 @@ TEST(ChunkGarbageTest, PurgedVolumesReturnTheirChunksToThePools) {
   ASSERT_TRUE(started.ok()) << started.status();
   std::unique_ptr<LocalCluster> cluster = std::move(started).value();
   auto write_volume = [&](const std::string& path) {
-    ASSERT_TRUE(cluster->CreateVolume("alice", path, kVolumeSize).ok());
-    client::VolumeOptions volume_options;
-    volume_options.mds_addresses = cluster->mds_list();
-    auto volume = client::Volume::Open(volume_options, "alice", path);
+    auto volume = CreateFilledVolume(*cluster, path, kVolumeSize);
     ASSERT_TRUE(volume.ok()) << volume.status();
-    for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
-      std::string data = PatternRange(offset, kMiB, 1);
-      ASSERT_TRUE((*volume)->Write(offset, data.size(), data.data()).ok()) << path << offset;
-    }
   };
   // Every chunkserver is in every copyset: each holds every chunk.
   auto pools_hold = [&](uint64_t chunks) {

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "services/client/volume.h"
+#include "tests/cluster/filled_volume.h"
 #include "tests/cluster/local_cluster.h"
-#include "tests/cluster/pattern.h"
 
 namespace curve::testing {
 namespace {
@@ -31,16 +31,9 @@ TEST(RebalanceTest, CopysetsMoveOntoAnAddedChunkServerWithTheirData) {
   auto started = LocalCluster::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   std::unique_ptr<LocalCluster> cluster = std::move(started).value();
-  ASSERT_TRUE(cluster->CreateVolume("alice", "/vol", kVolumeSize).ok());
-  client::VolumeOptions volume_options;
-  volume_options.mds_addresses = cluster->mds_list();
-  auto opened = client::Volume::Open(volume_options, "alice", "/vol");
+  auto opened = CreateFilledVolume(*cluster, "/vol", kVolumeSize);
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::unique_ptr<client::Volume> volume = std::move(opened).value();
-  for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
-    std::string data = PatternRange(offset, kMiB, 1);
-    ASSERT_TRUE(volume->Write(offset, data.size(), data.data()).ok()) << offset;
-  }
   auto before = cluster->GetTopology();
   ASSERT_TRUE(before.ok()) << before.status();
   const uint32_t old_id = cluster->chunkserver_id(0);
@@ -68,13 +61,8 @@ TEST(RebalanceTest, CopysetsMoveOntoAnAddedChunkServerWithTheirData) {
   EXPECT_GE(moved, 1u);
   std::printf("moved %zu of %zu copysets off the old disk\n", moved, old_copysets);
 
-  for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
-    std::string got(kMiB, 'x');
-    ASSERT_TRUE(volume->Read(offset, got.size(), got.data()).ok()) << offset;
-    for (uint64_t at = 0; at < kMiB; at += 4096) {
-      ASSERT_EQ(got.substr(at, 4096), PatternBlock(offset + at, 1)) << "offset " << offset + at;
-    }
-  }
+  Status verified = VerifyFilledVolume(*volume, kVolumeSize);
+  ASSERT_TRUE(verified.ok()) << verified;
   // The old disk dropped the moved replicas: zone 0's disks split the chunks between them.
   ASSERT_TRUE(PollUntil(
       [&] {

@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "services/client/volume.h"
+#include "tests/cluster/filled_volume.h"
 #include "tests/cluster/local_cluster.h"
-#include "tests/cluster/pattern.h"
 
 namespace curve::testing {
 namespace {
@@ -80,16 +80,9 @@ TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMe
   const uint32_t victim_id = cluster->chunkserver_id(victim);
   const uint32_t spare_id = cluster->chunkserver_id(spare);
 
-  ASSERT_TRUE(cluster->CreateVolume("alice", "/vol", kVolumeSize).ok());
-  client::VolumeOptions volume_options;
-  volume_options.mds_addresses = cluster->mds_list();
-  auto opened = client::Volume::Open(volume_options, "alice", "/vol");
+  auto opened = CreateFilledVolume(*cluster, "/vol", kVolumeSize);
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::unique_ptr<client::Volume> volume = std::move(opened).value();
-  for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
-    std::string data = PatternRange(offset, kMiB, 1);
-    ASSERT_TRUE(volume->Write(offset, data.size(), data.data()).ok()) << offset;
-  }
   auto topology = cluster->GetTopology();
   ASSERT_TRUE(topology.ok()) << topology.status();
   const std::vector<uint32_t> lost = CopysetsWith(*topology, victim_id);
@@ -148,13 +141,8 @@ TEST(ChunkServerReplacementTest, DeadChunkServerIsReplacedAndItsDataIsOnTheNewMe
   // A second original member dies: every copyset needs the new member for its quorum. All the
   // data reads back with its checksums.
   cluster->KillChunkServer(second);
-  for (uint64_t offset = 0; offset < kVolumeSize; offset += kMiB) {
-    std::string got(kMiB, 'x');
-    ASSERT_TRUE(volume->Read(offset, got.size(), got.data()).ok()) << offset;
-    for (uint64_t at = 0; at < kMiB; at += 4096) {
-      ASSERT_EQ(got.substr(at, 4096), PatternBlock(offset + at, 1)) << "offset " << offset + at;
-    }
-  }
+  Status verified = VerifyFilledVolume(*volume, kVolumeSize);
+  ASSERT_TRUE(verified.ok()) << verified;
 
   // The dead chunkserver comes back (once the MDS sees the second one offline, so the pool is
   // not rebalanced onto it meanwhile): the MDS tells it that it is no member of its copysets
