@@ -133,6 +133,15 @@ class CsiCgroupTest : public ::testing::Test {
     return id;
   }
 
+  // The published mount still holds the file written before the kill and takes a new file
+  // `name` (written, synced, read back).
+  void ExpectTargetServes(const std::string& name, const std::string& text) {
+    EXPECT_EQ(ReadFile(Target() + "/before"), "written before the kill");
+    ASSERT_TRUE(WriteTo(Target() + "/" + name, text));
+    ASSERT_TRUE(RunCommand({"sync", "-f", Target() + "/" + name}).ok());
+    EXPECT_EQ(ReadFile(Target() + "/" + name), text);
+  }
+
   std::string Staging() const { return cluster_->dir() + "/vol/staging"; }
   std::string Target() const { return cluster_->dir() + "/vol/target"; }
 
@@ -156,10 +165,8 @@ TEST_F(CsiCgroupTest, AttachDaemonSurvivesThePluginContainer) {
   EXPECT_GE(KillLikeRunc(container_), 1u);
   cluster_->KillCsi();
   ASSERT_TRUE(attach::AttachDaemonAlive(daemon.pid));
-  EXPECT_EQ(ReadFile(Target() + "/before"), "written before the kill");
-  ASSERT_TRUE(WriteTo(Target() + "/during", "written while the plugin was gone"));
-  ASSERT_TRUE(RunCommand({"sync", "-f", Target() + "/during"}).ok());
-  EXPECT_EQ(ReadFile(Target() + "/during"), "written while the plugin was gone");
+  ExpectTargetServes("during", "written while the plugin was gone");
+  if (HasFatalFailure()) return;
 
   // A new container: the plugin adopts the running daemon.
   ASSERT_TRUE(cluster_->StartCsi().ok());
@@ -195,10 +202,8 @@ TEST_F(CsiCgroupTest, RestartWithTheOptionAdoptsRunningDaemons) {
   EXPECT_GE(KillLikeRunc(container_), 1u);
   cluster_->KillCsi();
   ASSERT_TRUE(attach::AttachDaemonAlive(daemon.pid));
-  EXPECT_EQ(ReadFile(Target() + "/before"), "written before the kill");
-  ASSERT_TRUE(WriteTo(Target() + "/after", "written after the container died"));
-  ASSERT_TRUE(RunCommand({"sync", "-f", Target() + "/after"}).ok());
-  EXPECT_EQ(ReadFile(Target() + "/after"), "written after the container died");
+  ExpectTargetServes("after", "written after the container died");
+  if (HasFatalFailure()) return;
 
   ASSERT_TRUE(cluster_->StartCsi({std::string("--attachCgroupRoot=") + kCgroupRoot}).ok());
   CsiClient again(cluster_->endpoint());
