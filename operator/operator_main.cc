@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "common/config.h"
 #include "common/logging.h"
 #include "common/signals.h"
 #include "operator/cluster/cluster_reconciler.h"
@@ -18,11 +19,18 @@
 namespace curve::op {
 
 bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto eq = arg.find('=');
-    std::string key(arg.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? "" : std::string(arg.substr(eq + 1));
+  auto command_line = config::ParseCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    *error = command_line.status().message();
+    return false;
+  }
+  if (!command_line->positional.empty()) {
+    *error =
+        "unexpected argument '" + command_line->positional[0] + "': expected --name=value flags";
+    return false;
+  }
+  for (const auto& [name, value] : command_line->flags) {
+    const std::string key = "--" + name;
     if (key == "--kubeconfig") {
       o->kubeconfig = value;
     } else if (key == "--namespace") {

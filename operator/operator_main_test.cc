@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/testing/subprocess.h"
 #include "operator/k8s/fake_kube_client.h"
@@ -59,6 +61,35 @@ size_t Deployments(k8s::FakeKubeClient& client) {
 // when leadership ended and "started" again on the next term: the controller's queue stayed
 // shut down and the informers kept the old caches, so a replica leading a second time never
 // reconciled. Each term now builds its own.
+bool Parse(std::vector<std::string> args, OperatorOptions* options, std::string* error) {
+  args.insert(args.begin(), "curve-operator");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  return ParseOperatorFlags(static_cast<int>(argv.size()), argv.data(), options, error);
+}
+
+TEST(ParseOperatorFlagsTest, ReadsFlagsAndNamesWhatIsWrong) {
+  OperatorOptions options;
+  std::string error;
+  ASSERT_TRUE(Parse({"--namespace=curve", "--workers", "3", "--leader-elect=false", "--resync=30s"},
+                    &options, &error))
+      << error;
+  EXPECT_EQ(options.watch_namespace, "curve");
+  EXPECT_EQ(options.workers, 3);
+  EXPECT_FALSE(options.leader_elect);
+  EXPECT_EQ(options.resync, std::chrono::seconds(30));
+  EXPECT_FALSE(options.identity.empty());
+
+  EXPECT_FALSE(Parse({"--bogus=1"}, &options, &error));
+  EXPECT_NE(error.find("unknown flag --bogus"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"stray"}, &options, &error));
+  EXPECT_NE(error.find("'stray'"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--workers=0"}, &options, &error));
+  EXPECT_NE(error.find("--workers"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--resync=30"}, &options, &error));
+  EXPECT_NE(error.find("--resync"), std::string::npos) << error;
+}
+
 TEST(RunLeaderTermTest, ASecondTermReconcilesAgain) {
   k8s::FakeKubeClient client;
   for (int i = 1; i <= 3; ++i) {

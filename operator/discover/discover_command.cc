@@ -9,6 +9,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/config.h"
 #include "common/logging.h"
 #include "common/signals.h"
 #include "operator/discover/device_discovery.h"
@@ -27,11 +28,18 @@ struct DiscoverOptions {
 
 bool ParseFlags(int argc, char** argv, DiscoverOptions* o, std::string* error) {
   if (const char* node = std::getenv("NODE_NAME")) o->node = node;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto eq = arg.find('=');
-    std::string key(arg.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? "" : std::string(arg.substr(eq + 1));
+  auto command_line = config::ParseCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    *error = command_line.status().message();
+    return false;
+  }
+  if (!command_line->positional.empty()) {
+    *error =
+        "unexpected argument '" + command_line->positional[0] + "': expected --name=value flags";
+    return false;
+  }
+  for (const auto& [name, value] : command_line->flags) {
+    const std::string key = "--" + name;
     if (key == "--node") {
       o->node = value;
     } else if (key == "--kubeconfig") {
