@@ -3,11 +3,27 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 
 #include "services/mds/topology/placement.h"
 
 namespace curve::mds {
 namespace {
+
+// Server "s<id>" on host "h<id>" in `zone` of physical pool "p", with chunkserver `id`.
+const Server& AddServer(Topology& t, uint32_t id, const std::string& zone) {
+  auto* s = t.add_servers();
+  s->set_name("s" + std::to_string(id));
+  s->set_host("h" + std::to_string(id));
+  s->set_zone(zone);
+  s->set_physical_pool("p");
+  auto* cs = t.add_chunkservers();
+  cs->set_id(id);
+  cs->set_server(s->name());
+  cs->set_host(s->host());
+  cs->set_port(8200);
+  return *s;
+}
 
 // 4 zones, 2 chunkservers each (ids 1..8, zone = (id-1)/2), one pool.
 Topology MakeTopology(int copysets) {
@@ -16,18 +32,7 @@ Topology MakeTopology(int copysets) {
   auto* pool = t.add_physical_pools();
   pool->set_name("p");
   pool->set_poolset("default");
-  for (uint32_t id = 1; id <= 8; ++id) {
-    auto* s = t.add_servers();
-    s->set_name("s" + std::to_string(id));
-    s->set_host("h" + std::to_string(id));
-    s->set_zone("z" + std::to_string((id - 1) / 2));
-    s->set_physical_pool("p");
-    auto* cs = t.add_chunkservers();
-    cs->set_id(id);
-    cs->set_server(s->name());
-    cs->set_host(s->host());
-    cs->set_port(8200);
-  }
+  for (uint32_t id = 1; id <= 8; ++id) AddServer(t, id, "z" + std::to_string((id - 1) / 2));
   auto* lp = t.add_logical_pools();
   lp->set_id(1);
   lp->set_physical_pool("p");
@@ -134,19 +139,10 @@ TEST(SchedulerTest, GrownPoolConvergesToBalancedCountsAndScatterWidth) {
   std::map<uint32_t, std::string> zone_of;
   std::map<uint32_t, ChunkServerStatus> status;
   for (uint32_t id = 1; id <= 9; ++id) {
-    auto* s = t.add_servers();
-    s->set_name("s" + std::to_string(id));
-    s->set_host("h" + std::to_string(id));
-    s->set_zone("z" + std::to_string((id - 1) / 3));
-    s->set_physical_pool("p");
-    auto* cs = t.add_chunkservers();
-    cs->set_id(id);
-    cs->set_server(s->name());
-    cs->set_host(s->host());
-    cs->set_port(8200);
-    zone_of[id] = s->zone();
+    const Server& s = AddServer(t, id, "z" + std::to_string((id - 1) / 3));
+    zone_of[id] = s.zone();
     status[id] = {true, std::chrono::milliseconds(0)};
-    if (id % 3 != 0) old_disks.push_back({id, s->zone()});
+    if (id % 3 != 0) old_disks.push_back({id, s.zone()});
   }
   auto planned = PlanCopysets(old_disks, {}, 6 * 30 / 3);
   ASSERT_TRUE(planned.ok()) << planned.status();
