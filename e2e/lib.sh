@@ -165,7 +165,7 @@ stage_operator() {
 curvecluster_yaml() {
   local dev devices=
   while read -r dev; do
-    devices+="      - {name: $dev, poolset: $POOLSET, percentage: 50}"$'\n'
+    devices+="      - {name: $dev, poolset: $POOLSET, percentage: 80}"$'\n'
   done <"$DISK_DIR/devices"
   cat <<EOF
 apiVersion: v1
