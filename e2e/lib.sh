@@ -281,6 +281,73 @@ teardown_disks() {
   rm -rf "$DISK_DIR"
 }
 
+# The CSI chart's attachDir: every curve-attachd the node plugin starts runs with
+# --runtime-dir=$ATTACH_DIR and serves its volume from a FUSE file under it.
+ATTACH_DIR=/run/curve/attach
+
+# attach_loops: "DEVICE BACKING-FILE" of each loop device backed by a file under $ATTACH_DIR.
+attach_loops() {
+  losetup -l -n -O NAME,BACK-FILE 2>/dev/null |
+    awk -v d="$ATTACH_DIR/" 'index($2, d) == 1 { print $1, $2 }'
+}
+
+# attach_daemons: "PID VOLUME" of each curve-attachd running with --runtime-dir=$ATTACH_DIR.
+attach_daemons() {
+  local cmdline pid arg volume ours
+  local -a args
+  for cmdline in /proc/[0-9]*/cmdline; do
+    mapfile -d '' -t args <"$cmdline" 2>/dev/null || continue
+    [[ ${args[0]:-} == curve-attachd || ${args[0]:-} == */curve-attachd ]] || continue
+    pid=${cmdline#/proc/}
+    pid=${pid%/cmdline}
+    volume=unknown ours=0
+    for arg in "${args[@]}"; do
+      [[ $arg == "--runtime-dir=$ATTACH_DIR" ]] && ours=1
+      [[ $arg == --volume=* ]] && volume=${arg#--volume=}
+    done
+    ((ours)) && echo "$pid $volume"
+  done
+  return 0
+}
+
+# teardown_attach_daemons: the attach daemons outlive the node plugin by design, so once the
+# cluster is gone this stops the ones serving from $ATTACH_DIR (and no other): what is still
+# mounted from their loop devices is unmounted, each daemon gets SIGTERM by its pid (SIGKILL
+# after 30 s), and a loop device still backed by a file under $ATTACH_DIR is detached. One log
+# line per mount, daemon and device.
+teardown_attach_daemons() {
+  local dev file target pid volume
+  while read -r dev file; do
+    while target=$(findmnt -n -o TARGET -S "$dev" 2>/dev/null | head -n 1) && [[ -n $target ]]; do
+      if umount "$target" 2>/dev/null || umount -l "$target" 2>/dev/null; then
+        log "unmounted $target (from $dev, attach file $file)"
+      else
+        log "could not unmount $target (from $dev)"
+        break
+      fi
+    done
+  done < <(attach_loops)
+  local -a daemons=()
+  mapfile -t daemons < <(attach_daemons)
+  for pid in "${daemons[@]%% *}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for dev in "${daemons[@]}"; do
+    pid=${dev%% *} volume=${dev#* }
+    if wait_until "curve-attachd pid $pid (volume $volume) stopped on SIGTERM" 30 \
+      bash -c "! kill -0 $pid"; then
+      continue
+    fi
+    log "curve-attachd pid $pid (volume $volume) ignored SIGTERM for 30s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  while read -r dev file; do
+    if losetup -d "$dev" 2>/dev/null; then
+      log "detached $dev (attach file $file)"
+    else
+      log "could not detach $dev (attach file $file)"
+    fi
+  done < <(attach_loops)
+}
+
 # teardown_host_dirs: what the CSI node plugin and the CurveCluster left on the host (the
 # charts' stateDir and attachDir, the cluster's hostDataDir), once both are gone.
 teardown_host_dirs() {

@@ -193,6 +193,7 @@ on_exit() {
   else
     log "cleaning up"
     teardown_cluster_objects "$APP_NS" || true
+    teardown_attach_daemons || true
     teardown_disks || true
     teardown_host_dirs
     if ((STARTED_CLUSTER)); then env -u KUBECONFIG "$CLUSTER_SH" down | sed 's/^/    /' || true; fi

@@ -100,6 +100,7 @@ cmd_down() {
     NODE=$(k get nodes -o jsonpath='{.items[0].metadata.name}')
     teardown_cluster_objects "$DEMO_NS"
   fi
+  teardown_attach_daemons
   teardown_disks
   teardown_host_dirs
   if [[ -z ${PLAYGROUND_KUBECONFIG_GIVEN:-} ]]; then env -u KUBECONFIG "$CLUSTER_SH" down; fi
