@@ -96,7 +96,10 @@ int Run(int nodes, int disks) {
       {"spec",
        {{"curveVersion", {{"image", "curvebs:v1"}}},
         {"nodes", std::vector<std::string>(names.begin(), names.begin() + 3)},
-        {"storage", {{"nodes", names}, {"useAllDevices", true}, {"deviceFilter", "^sd"}}}}}};
+        // 3 copysets per chunkserver: the simulated chunkservers (FakeChunkservers) and the
+        // MDS then handle 1,000 copysets instead of 33,000 before the cluster is Ready.
+        {"storage",
+         {{"nodes", names}, {"useAllDevices", true}, {"deviceFilter", "^sd"}, {"copySets", 3}}}}}};
   started = Clock::now();
   if (auto created = client.Create(kClusters, "curve", cluster); !created.ok()) {
     Die("create the CurveCluster", created.status());
@@ -120,8 +123,8 @@ int Run(int nodes, int disks) {
   }
   size_t created_writes = (*env)->OperatorWrites("bench").size();
 
-  // Ready (every pod running, the MDS healthy), then converged: no operator write for 10 s
-  // (5 resyncs); then a steady window of 5 resyncs.
+  // Ready (every pod running, every copyset healthy in the MDS), then converged: no operator write
+  // for 10 s (5 resyncs); then a steady window of 5 resyncs.
   auto ready = [&] {
     auto got = client.Get(kClusters, "curve", "big");
     if (!got.ok()) return false;
@@ -180,7 +183,7 @@ int Run(int nodes, int disks) {
       Verdict(created_s < 60, "< 60 s"));
   Row("operator writes until then", std::to_string(created_writes),
       "kwok: " + std::to_string(nodes) + " nodes Ready in " + Format("%.1f s", nodes_s), "-");
-  Row("Ready (every pod running, MDS healthy)", Format("%.1f s", ready_s), "-", "-");
+  Row("Ready (every pod running, copysets healthy)", Format("%.1f s", ready_s), "-", "-");
   Row("converged (10 s without writes)", Format("%.1f s", converged_s), "-", "-");
   Row("operator peak RSS", Format("%.1f MiB", operator_rss),
       Format("kube-controller-manager %.1f MiB", manager_rss),

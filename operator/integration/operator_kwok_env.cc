@@ -43,6 +43,7 @@ Result<std::unique_ptr<OperatorKwokEnv>> OperatorKwokEnv::Start() {
 }
 
 Status OperatorKwokEnv::StartMds() {
+  chunkservers_.reset();
   if (mds_) mds_->Kill(SIGTERM);
   mds_.reset();
   mds_etcd_.reset();
@@ -54,10 +55,12 @@ Status OperatorKwokEnv::StartMds() {
   options.election_ttl = std::chrono::milliseconds(1000);
   CURVE_ASSIGN_OR_RETURN(mds_, ::curve::mds::testing::MdsProcess::Start(options));
   mds_address_ = mds_->address();
+  CURVE_ASSIGN_OR_RETURN(chunkservers_, FakeChunkservers::Start(&client(), "curve", mds_address_));
   return Status::Ok();
 }
 
 OperatorKwokEnv::~OperatorKwokEnv() {
+  chunkservers_.reset();
   for (auto& [id, process] : operators_) process->Kill(SIGTERM);
   if (mds_) mds_->Kill(SIGTERM);
 }

@@ -8,6 +8,7 @@
 #include "common/result.h"
 #include "common/testing/etcd_process.h"
 #include "common/testing/subprocess.h"
+#include "operator/integration/fake_chunkservers.h"
 #include "operator/k8s/kube_client.h"
 #include "operator/k8s/testing/kube_cluster_process.h"
 #include "proto/mds/topology.pb.h"
@@ -31,9 +32,10 @@ struct FakeHost {
 
 // The world curve-operator runs in for integration tests: a real control plane with kwok nodes
 // (KubeClusterProcess), the CurveCluster CRD installed, namespace "curve", and a real curve-mds
-// (on its own etcd; StartMds) the operators register topology with (--mds-address). Operators are
-// real `curve-operator` processes, each with its own client certificate (user "operator-<id>") so
-// the API server's audit log tells their writes apart.
+// (on its own etcd; StartMds) the operators register topology with (--mds-address), fed by
+// simulated chunkservers (FakeChunkservers). Operators are real `curve-operator` processes, each
+// with its own client certificate (user "operator-<id>") so the API server's audit log tells
+// their writes apart.
 class OperatorKwokEnv {
  public:
   // NotFound when the Kubernetes binaries or kwok are not built (callers skip).
@@ -46,8 +48,12 @@ class OperatorKwokEnv {
   const std::string& dir() const { return dir_.path(); }
 
   // Starts a fresh curve-mds on a fresh etcd, replacing the previous one (each test case
-  // registers its topology with its own MDS).
+  // registers its topology with its own MDS), and FakeChunkservers for the chunkserver pods of
+  // namespace "curve": they register and create their copysets as real ones would, so a
+  // CurveCluster can become Ready (its MDS health summary shows healthy copysets).
   Status StartMds();
+  // Chunkservers registered with the current MDS so far.
+  size_t RegisteredChunkservers() const { return chunkservers_ ? chunkservers_->registered() : 0; }
 
   // A kwok node in `zone` whose discovery report lists `disks`.
   Status AddNode(const std::string& name, const std::string& zone, const std::string& address,
@@ -78,6 +84,7 @@ class OperatorKwokEnv {
   std::unique_ptr<curve::testing::EtcdProcess> mds_etcd_;
   std::unique_ptr<::curve::mds::testing::MdsProcess> mds_;
   std::string mds_address_;
+  std::unique_ptr<FakeChunkservers> chunkservers_;
   std::map<std::string, std::unique_ptr<curve::testing::Subprocess>> operators_;
 };
 
