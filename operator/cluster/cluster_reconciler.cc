@@ -270,19 +270,28 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
   // Topology.
   std::string addresses =
       options_.mds_address_override.empty() ? ctx.MdsAddresses() : options_.mds_address_override;
+  observed.mds_address = addresses;
   auto registrar = RegistrarFor(addresses);
   if (!registrar.ok()) {
-    observed.topology_error = "MDS at " + addresses + ": " + registrar.status().message();
+    observed.mds_status = registrar.status();
   } else if (!ctx.placement.chunkservers.empty()) {
     auto changes = (*registrar)->Apply(BuildTopology(ctx));
     if (!changes.ok()) {
-      observed.topology_error = "registering the topology with the MDS at " + addresses + ": " +
-                                changes.status().message();
+      observed.mds_status = changes.status();
     } else {
+      observed.topology_registered = true;
       for (const auto& change : *changes) Event(cluster, "Normal", "TopologyChanged", change);
       auto health = (*registrar)->Health();
-      if (health.ok()) observed.health = std::move(health).value();
+      if (health.ok()) {
+        observed.health = std::move(health).value();
+      } else {
+        observed.mds_status = health.status();
+      }
     }
+  }
+  if (!observed.mds_status.ok()) {
+    logger->debug("op=Topology cluster={} mds={} err={}", key, addresses,
+                  observed.mds_status.ToString());
   }
 
   // Readiness of each role: of the Deployments desired (a cache that has not seen a new one

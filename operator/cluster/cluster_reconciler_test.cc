@@ -14,22 +14,40 @@ namespace {
 
 using k8s::Json;
 
+// What the fake MDS answers; the test changes it between reconciles.
+struct FakeMds {
+  Status status;  // returned by every call when not OK
+  mds::GetClusterHealthResponse health;
+  std::vector<mds::ApplyTopologyRequest> requests;
+};
+
 class FakeRegistrar : public TopologyRegistrar {
  public:
+  explicit FakeRegistrar(FakeMds* mds) : mds_(mds) {}
   Result<std::vector<std::string>> Apply(const mds::ApplyTopologyRequest& request) override {
-    requests.push_back(request);
+    if (!mds_->status.ok()) return mds_->status;
+    mds_->requests.push_back(request);
     return std::vector<std::string>{};
   }
   Result<mds::GetClusterHealthResponse> Health() override {
-    mds::GetClusterHealthResponse response;
-    auto* p = response.add_poolsets();
-    p->set_poolset("default");
-    p->set_capacity_bytes(3ull << 40);
-    p->set_used_bytes(1ull << 30);
-    return response;
+    if (!mds_->status.ok()) return mds_->status;
+    return mds_->health;
   }
-  std::vector<mds::ApplyTopologyRequest> requests;
+
+ private:
+  FakeMds* mds_;
 };
+
+// The MDS right after the topology is registered: `default` known, no copysets yet.
+mds::GetClusterHealthResponse NoCopysetsYet() {
+  mds::GetClusterHealthResponse response;
+  response.set_healthy(true);
+  auto* p = response.add_poolsets();
+  p->set_poolset("default");
+  p->set_capacity_bytes(3ull << 40);
+  p->set_used_bytes(1ull << 30);
+  return response;
+}
 
 Json NodeObject(const std::string& name, const std::string& zone) {
   DiscoveredDevice disk;
@@ -64,10 +82,18 @@ class ClusterReconcilerTest : public ::testing::Test {
     reconciler_ = std::make_unique<ClusterReconciler>(
         &client_, ReconcilerOptions{"127.0.0.1:1", std::chrono::seconds(30), nullptr, nullptr},
         [this](const std::string&) -> Result<std::unique_ptr<TopologyRegistrar>> {
-          auto fake = std::make_unique<FakeRegistrar>();
-          registrar_ = fake.get();
-          return std::unique_ptr<TopologyRegistrar>(std::move(fake));
+          return std::unique_ptr<TopologyRegistrar>(std::make_unique<FakeRegistrar>(&mds_));
         });
+    mds_.health = NoCopysetsYet();
+  }
+  // Every Deployment of c1 with a ready replica (or, with `ready` false, none).
+  void SetDeploymentsReady(bool ready) {
+    auto deployments = client_.ListAll(k8s::resources::kDeployments, "curve");
+    ASSERT_TRUE(deployments.ok()) << deployments.status();
+    for (Json d : deployments->items) {
+      d["status"] = {{"readyReplicas", ready ? 1 : 0}};
+      ASSERT_TRUE(client_.UpdateStatus(k8s::resources::kDeployments, "curve", d).ok());
+    }
   }
   void AddNodes(const std::vector<std::pair<std::string, std::string>>& nodes) {
     for (const auto& [name, zone] : nodes) {
@@ -85,7 +111,7 @@ class ClusterReconcilerTest : public ::testing::Test {
 
   k8s::FakeKubeClient client_;
   std::unique_ptr<ClusterReconciler> reconciler_;
-  FakeRegistrar* registrar_ = nullptr;
+  FakeMds mds_;
 };
 
 TEST_F(ClusterReconcilerTest, CreatesObjectsRegistersTopologyAndReportsStatus) {
@@ -98,13 +124,12 @@ TEST_F(ClusterReconcilerTest, CreatesObjectsRegistersTopologyAndReportsStatus) {
   auto deployments = client_.ListAll(k8s::resources::kDeployments, "curve").value();
   EXPECT_EQ(deployments.items.size(), 9u);  // 3 etcd, 3 mds, 3 chunkservers
   EXPECT_EQ(client_.ListAll(k8s::resources::kJobs, "curve")->items.size(), 3u);
-  ASSERT_NE(registrar_, nullptr);
-  ASSERT_EQ(registrar_->requests.size(), 1u);
-  EXPECT_EQ(registrar_->requests[0].servers_size(), 3);
+  ASSERT_EQ(mds_.requests.size(), 1u);
+  EXPECT_EQ(mds_.requests[0].servers_size(), 3);
   EXPECT_EQ(cluster["status"]["phase"], "Creating");
   EXPECT_EQ(cluster["status"]["chunkservers"]["display"], "0/3");
   EXPECT_EQ(Condition(cluster, "Degraded"), "False/AsExpected");
-  EXPECT_EQ(Condition(cluster, "Ready"), "False/NotReady");
+  EXPECT_EQ(Condition(cluster, "Ready"), "False/WaitingForDaemons");
   EXPECT_EQ(cluster["status"]["poolsets"][0]["capacityBytes"], 3ull << 40);
   EXPECT_EQ(cluster["status"]["conditions"][0]["observedGeneration"], k8s::Generation(cluster));
 
@@ -155,6 +180,65 @@ TEST_F(ClusterReconcilerTest, NewGenerationIsAnnouncedBeforeApplying) {
   EXPECT_EQ(client_.writes(), writes);
 }
 
+// Regression: the cluster went Degraded while its MDS pods started (the topology call was
+// refused) and Ready before the MDS had created a single copyset.
+TEST_F(ClusterReconcilerTest, ReadyOnlyWithHealthyCopysetsAndNeverDegradedWhileComingUp) {
+  AddNodes({{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}});
+  ASSERT_TRUE(client_.Create(kCurveClusters, "curve", ClusterObject(false)).ok());
+  mds_.status = UnavailableError("ApplyTopology: connection refused (tried 10.0.0.1:6700)");
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  Json cluster = Get();
+  EXPECT_EQ(cluster["status"]["phase"], "Creating");
+  EXPECT_EQ(Condition(cluster, "Degraded"), "False/AsExpected");
+  EXPECT_NE(cluster["status"]["message"].get<std::string>().find(
+                "MDS at 127.0.0.1:1: ApplyTopology: connection refused"),
+            std::string::npos)
+      << cluster["status"]["message"];
+
+  // Every pod ready, the MDS still not answering: Progressing, waiting for the MDS.
+  SetDeploymentsReady(true);
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  cluster = Get();
+  EXPECT_EQ(cluster["status"]["phase"], "Progressing");
+  EXPECT_EQ(Condition(cluster, "Progressing"), "True/WaitingForMds");
+  EXPECT_EQ(Condition(cluster, "Degraded"), "False/AsExpected");
+
+  // The MDS answers, but has no copyset yet.
+  mds_.status = Status();
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  cluster = Get();
+  EXPECT_EQ(cluster["status"]["phase"], "Progressing");
+  EXPECT_EQ(Condition(cluster, "Ready"), "False/WaitingForChunkservers");
+  auto* pool = mds_.health.mutable_poolsets(0);
+  pool->set_chunkservers_online(3);
+  pool->set_chunkservers_total(3);
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  EXPECT_EQ(Condition(Get(), "Ready"), "False/WaitingForCopysets");
+
+  // Copysets created and all healthy: Ready, at this generation.
+  pool->set_copysets_total(100);
+  pool->set_copysets_healthy(100);
+  auto result = reconciler_->Reconcile("curve/c1");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->requeue_after, std::chrono::seconds(30));
+  cluster = Get();
+  EXPECT_EQ(cluster["status"]["phase"], "Ready");
+  EXPECT_EQ(cluster["status"]["readyGeneration"], k8s::Generation(cluster));
+  EXPECT_EQ(cluster["status"]["poolsets"][0]["copysetsHealthy"], 100);
+
+  // Health lost at the same generation: Degraded; back to healthy: Ready again.
+  pool->set_copysets_healthy(60);
+  mds_.health.set_healthy(false);
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  cluster = Get();
+  EXPECT_EQ(cluster["status"]["phase"], "Degraded");
+  EXPECT_EQ(Condition(cluster, "Degraded"), "True/CopysetsUnhealthy");
+  pool->set_copysets_healthy(100);
+  mds_.health.set_healthy(true);
+  ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
+  EXPECT_EQ(Get()["status"]["phase"], "Ready");
+}
+
 TEST_F(ClusterReconcilerTest, DriftedOrForeignEditedObjectsAreAppliedAgain) {
   AddNodes({{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}});
   ASSERT_TRUE(client_.Create(kCurveClusters, "curve", ClusterObject(false)).ok());
@@ -196,8 +280,8 @@ TEST_F(ClusterReconcilerTest, ClaimedDiskStaysWhenDiscoveryReportsItsFileSystem)
   ASSERT_TRUE(reconciler_->Reconcile("curve/c1").ok());
   EXPECT_EQ(client_.writes(), writes);  // same objects, same status
   EXPECT_EQ(Get()["status"]["chunkservers"]["display"], "0/3");
-  ASSERT_EQ(registrar_->requests.size(), 2u);
-  EXPECT_EQ(registrar_->requests[1].servers_size(), 3);
+  ASSERT_EQ(mds_.requests.size(), 2u);
+  EXPECT_EQ(mds_.requests[1].servers_size(), 3);
 
   // A formatted disk nobody claimed is still left alone.
   Json other = ClusterObject(false);

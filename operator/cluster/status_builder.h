@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/status.h"
 #include "operator/placement/placement.h"
 #include "proto/mds/topology.pb.h"
 
@@ -22,16 +23,34 @@ struct ObservedState {
   std::string version;  // the image every workload runs
   RoleCount etcd, mds, chunkservers, snapshotclone;
   Placement placement;
-  std::string apply_error;     // non-empty when applying objects failed
-  std::string topology_error;  // non-empty when the MDS could not be reached or refused
+  std::string apply_error;  // non-empty when applying objects failed
+  // The MDS: its addresses, whether the topology was registered, and the error of the call that
+  // failed (registering or reading health). UNAVAILABLE / DEADLINE_EXCEEDED mean the MDS did not
+  // answer (starting, restarting, no leader); any other code means it answered and refused.
+  std::string mds_address;
+  bool topology_registered = false;
+  Status mds_status;
   std::optional<mds::GetClusterHealthResponse> health;
 };
 
-// The CurveCluster status (pure): phase Degraded when placement found problems or the MDS
-// refused the topology, Ready when every role is fully ready and the MDS reports healthy,
-// else Creating (nothing ready yet) or Progressing; conditions Progressing, Ready and Degraded
-// with observedGeneration, reason and message; lastTransitionTime kept from `previous` when a
-// condition's status did not change.
+// The CurveCluster status (pure). Decisions, in order:
+// - Degraded (always): placement problems (e.g. a poolset spanning < 3 failure domains),
+//   objects the API server refused, or a topology the MDS refused.
+// - Ready: every role's Deployments ready (at least one chunkserver), the topology registered,
+//   and the MDS health summary showing, for every placed poolset, copysets > 0 all healthy and
+//   every chunkserver online (and the whole cluster healthy). status.readyGeneration records
+//   the generation it was Ready at.
+// - Otherwise something is awaited (daemons, the MDS answering, chunkservers online, copysets
+//   created and healthy). If the cluster was Ready at this very generation (previous
+//   readyGeneration == generation: nothing is being rolled out) it lost health: Degraded with
+//   reason DaemonsNotReady / NoChunkservers / MdsUnreachable / TopologyNotRegistered /
+//   ChunkserversOffline / CopysetsUnhealthy / ClusterUnhealthy. Else it is still coming up:
+//   Creating (no daemon ready yet) or Progressing, with Progressing=True and Ready=False
+//   carrying reason WaitingForDaemons / WaitingForDisks / WaitingForMds / WaitingForTopology /
+//   WaitingForChunkservers / WaitingForCopysets / WaitingForClusterHealth (the first awaited)
+//   and a "waiting for ..." message naming all of them.
+// Conditions Progressing, Ready and Degraded carry observedGeneration, reason and message;
+// lastTransitionTime is kept from `previous` when a condition's status did not change.
 nlohmann::json BuildStatus(const ObservedState& observed, const nlohmann::json& previous,
                            const std::string& now);
 

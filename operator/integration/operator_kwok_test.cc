@@ -88,11 +88,11 @@ class OperatorKwokTest : public ::testing::Test {
     ASSERT_TRUE(ok) << name << " never " << type
                     << "; status: " << Cluster(name).value("status", Json::object()).dump();
   }
-  // Like WaitCondition, and records each distinct set of conditions the cluster's status went
-  // through after resourceVersion `from` (watched, so no intermediate status is missed) as
-  // "Type=Status/reason" strings (observedGeneration and message are checked on every one).
-  std::vector<std::string> WaitConditionRecording(const std::string& name, const std::string& type,
-                                                  const std::string& from, seconds timeout) {
+  // Like WaitCondition, and returns every version of the cluster written after resourceVersion
+  // `from` until then (watched, so no intermediate status is missed); observedGeneration, reason
+  // and message are checked on every condition of every version.
+  std::vector<Json> WaitConditionRecording(const std::string& name, const std::string& type,
+                                           const std::string& from, seconds timeout) {
     std::mutex mu;
     std::vector<Json> versions;
     k8s::WatchOptions options;
@@ -117,9 +117,7 @@ class OperatorKwokTest : public ::testing::Test {
     (*stream)->Stop();
     EXPECT_TRUE(ok) << name << " never " << type
                     << "; status: " << Cluster(name).value("status", Json::object()).dump();
-    std::vector<std::string> history;
     for (const Json& cluster : versions) {
-      std::string seen;
       for (const auto& c :
            cluster.value("status", Json::object()).value("conditions", Json::array())) {
         EXPECT_EQ(c.value("observedGeneration", int64_t{-1}),
@@ -127,12 +125,55 @@ class OperatorKwokTest : public ::testing::Test {
             << c.dump();
         EXPECT_FALSE(c.value("reason", "").empty()) << c.dump();
         EXPECT_FALSE(c.value("message", "").empty()) << c.dump();
+      }
+    }
+    return versions;
+  }
+  // Each distinct set of conditions of `versions` in order, as "Type=Status/reason" strings.
+  static std::vector<std::string> ConditionHistory(const std::vector<Json>& versions) {
+    std::vector<std::string> history;
+    for (const Json& cluster : versions) {
+      std::string seen;
+      for (const auto& c :
+           cluster.value("status", Json::object()).value("conditions", Json::array())) {
         seen += (seen.empty() ? "" : " ") + c.value("type", "") + "=" + c.value("status", "") +
                 "/" + c.value("reason", "");
       }
       if (!seen.empty() && (history.empty() || history.back() != seen)) history.push_back(seen);
     }
     return history;
+  }
+  // The phases of `versions` in order, repeats folded ("Creating Progressing Ready").
+  static std::string PhaseHistory(const std::vector<Json>& versions) {
+    std::string phases, last;
+    for (const Json& cluster : versions) {
+      std::string phase = cluster.value("status", Json::object()).value("phase", "");
+      if (phase.empty() || phase == last) continue;
+      phases += (phases.empty() ? "" : " ") + phase;
+      last = phase;
+    }
+    return phases;
+  }
+  // The first version whose Ready condition holds has copysets in every poolset, all healthy,
+  // and every earlier version is not Ready.
+  static void ExpectReadyOnlyWithHealthyCopysets(const std::vector<Json>& versions) {
+    for (const Json& cluster : versions) {
+      const Json status = cluster.value("status", Json::object());
+      if (!ConditionHolds(cluster, "Ready")) {
+        EXPECT_NE(status.value("phase", ""), "Ready") << status.dump();
+        continue;
+      }
+      EXPECT_EQ(status.value("phase", ""), "Ready");
+      const Json poolsets = status.value("poolsets", Json::array());
+      EXPECT_FALSE(poolsets.empty()) << status.dump();
+      for (const auto& p : poolsets) {
+        EXPECT_GT(p.value("copysetsTotal", 0), 0) << p.dump();
+        EXPECT_EQ(p.value("copysetsHealthy", -1), p.value("copysetsTotal", 0)) << p.dump();
+        EXPECT_EQ(p.value("chunkserversOnline", -1), p.value("chunkservers", 0)) << p.dump();
+      }
+      return;
+    }
+    ADD_FAILURE() << "no version was Ready";
   }
   std::vector<Json> Items(const k8s::Resource& resource, const std::string& selector) {
     k8s::ListOptions options;
@@ -214,11 +255,18 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
   auto created =
       client().Create(kClusters, "curve", NewCluster("three", {"a1", "a2", "a3"}, storage));
   ASSERT_TRUE(created.ok()) << created.status();
-  // Conditions over time: Progressing (applying the generation) first, Ready last.
-  auto history =
+  // Conditions over time: Progressing (applying the generation) first, Ready last, only once
+  // the MDS reports copysets and all of them healthy; never Degraded on the way (the MDS pods
+  // starting, chunkservers registering and copysets being created are all Progressing).
+  auto versions =
       WaitConditionRecording("three", "Ready", k8s::ResourceVersion(*created), seconds(60));
-  Mark("three Ready");
+  Mark("three Ready: " + PhaseHistory(versions));
+  auto history = ConditionHistory(versions);
   ASSERT_FALSE(history.empty());
+  EXPECT_EQ(PhaseHistory(versions).find("Degraded"), std::string::npos)
+      << PhaseHistory(versions) << "\n"
+      << ::testing::PrintToString(history);
+  ExpectReadyOnlyWithHealthyCopysets(versions);
   EXPECT_EQ(history.front(),
             "Progressing=True/Applying Ready=False/Applying Degraded=Unknown/Applying")
       << ::testing::PrintToString(history);
@@ -240,20 +288,29 @@ TEST_F(OperatorKwokTest, ThreeNodesPlacedRegisteredReadyGrowQuietAndDeleteKeepin
 
   auto topology = env_->Topology();
   ASSERT_TRUE(topology.ok()) << topology.status();
+  EXPECT_EQ(env_->RegisteredChunkservers(), 3u);
+  ASSERT_EQ(topology->logical_pools_size(), 1);
+  EXPECT_GT(topology->logical_pools(0).copysets_size(), 0);
   std::map<std::string, std::string> zones;  // host -> zone
   for (const auto& s : topology->servers()) zones[s.host()] = s.zone();
   EXPECT_EQ(zones, (std::map<std::string, std::string>{
                        {"10.1.0.1", "z1"}, {"10.1.0.2", "z2"}, {"10.1.0.3", "z3"}}));
 
-  // Growing by a node touches none of the existing pods or Deployments.
+  // Growing by a node touches none of the existing pods or Deployments, and the rollout is
+  // Progressing until the new chunkserver's copysets are healthy, never Degraded.
   auto before = Versions("three");
   ASSERT_OK(env_->AddNode("a4", "z1", "10.1.0.4", {{"sdb"}}));
   cluster = Cluster("three");
   cluster["spec"]["storage"]["nodes"].push_back("a4");
-  ASSERT_TRUE(client().Update(kClusters, "curve", cluster).ok());
-  ASSERT_TRUE(PollUntil([&] { return ChunkserverPlacement("three").size() == 4; }, seconds(60)));
-  WaitCondition("three", "Ready", seconds(60));
-  Mark("three Ready");
+  auto updated = client().Update(kClusters, "curve", cluster);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  versions = WaitConditionRecording("three", "Ready", k8s::ResourceVersion(*updated), seconds(60));
+  Mark("three Ready after growing: " + PhaseHistory(versions));
+  EXPECT_EQ(PhaseHistory(versions).find("Degraded"), std::string::npos)
+      << PhaseHistory(versions) << "\n"
+      << ::testing::PrintToString(ConditionHistory(versions));
+  EXPECT_EQ(ChunkserverPlacement("three").size(), 4u);
+  EXPECT_EQ(env_->RegisteredChunkservers(), 4u);
   auto after = Versions("three");
   for (const auto& [key, version] : before) EXPECT_EQ(after[key], version) << key;
   topology = env_->Topology();
