@@ -50,9 +50,45 @@ scoped=$(render "$ROOT/charts/curve-operator" -n curve-system --set watchNamespa
   --set logLevel=debug --set image.tag=1.2.3)
 expect "operator (watchNamespace)" "$scoped" "kind: Role" "namespace: team-a" "- --namespace=team-a" \
   'value: "debug"' "image: curve.local/curve-operator:1.2.3"
-[[ $(grep -c '^kind: ClusterRole$' <<<"$scoped") == 1 ]] ||
-  fail "operator (watchNamespace): only the nodes ClusterRole may be cluster-wide"
+[[ $(grep -c '^kind: ClusterRole$' <<<"$scoped") == 2 ]] ||
+  fail "operator (watchNamespace): only the two nodes ClusterRoles (operator, discover) may be cluster-wide"
 refused "operator: image.tag=latest" "not latest" "$ROOT/charts/curve-operator" --set image.tag=latest
+
+# The discover DaemonSet: on by default, its own ServiceAccount whose only rights are get and
+# patch on Nodes, read-only host paths, and gone entirely with discover.enabled=false.
+# doc <text> <kind> <name>: the rendered document of that kind and name.
+doc() {
+  awk -v kind="kind: $2" -v name="  name: $3" '
+    /^---/ { if (k && n) print d; d = ""; k = 0; n = 0; next }
+    { d = d $0 "\n"; if ($0 == kind) k = 1; if ($0 == name) n = 1 }
+    END { if (k && n) print d }' <<<"$1"
+}
+ds=$(doc "$op" DaemonSet t-curve-operator-discover)
+expect "discover DaemonSet" "$ds" "serviceAccountName: t-curve-operator-discover" \
+  "image: curve.local/curve-operator:0.1.0" "- discover" "- --node=\$(NODE_NAME)" \
+  "fieldPath: spec.nodeName" "- --interval=60s" "- --sys-block=/host/sys/block" \
+  "- --dev=/host/dev" "- --mounts=/host/proc/1/mounts" "path: /sys" "path: /dev" \
+  "path: /proc/1/mounts" "privileged: true" "app.kubernetes.io/component: discover" \
+  "memory: 128Mi"
+[[ $(grep -c "readOnly: true" <<<"$ds") == 3 ]] || fail "discover DaemonSet: every host path read-only"
+grep -qE 'app\.kubernetes\.io/name: curve-operator$' <<<"$ds" &&
+  fail "discover DaemonSet: its pods would match the operator Deployment's selector"
+role=$(doc "$op" ClusterRole t-curve-operator-discover)
+expect "discover ClusterRole" "$role" "resources: [nodes]" "verbs: [get, patch]"
+[[ $(grep -c "verbs:" <<<"$role") == 1 ]] || fail "discover ClusterRole: one rule only: $role"
+binding=$(doc "$op" ClusterRoleBinding t-curve-operator-discover)
+expect "discover ClusterRoleBinding" "$binding" "name: t-curve-operator-discover" \
+  "kind: ServiceAccount" "namespace: curve-system"
+[[ -n $(doc "$op" ServiceAccount t-curve-operator-discover) ]] || fail "discover: no ServiceAccount"
+tuned=$(render "$ROOT/charts/curve-operator" -n curve-system --set discover.interval=300s \
+  --set discover.nodeSelector.storage=fast --set 'discover.tolerations[0].operator=Exists')
+expect "discover (tuned)" "$(doc "$tuned" DaemonSet t-curve-operator-discover)" \
+  "- --interval=300s" "storage: fast" "- operator: Exists"
+off=$(render "$ROOT/charts/curve-operator" -n curve-system --set discover.enabled=false)
+grep -qF -- "-discover" <<<"$off" && fail "discover.enabled=false: discover objects still rendered"
+expect "discover.enabled=false" "$off" "kind: Deployment" "name: t-curve-operator-nodes"
+refused "discover: interval not whole seconds" "discover.interval must be whole seconds" \
+  "$ROOT/charts/curve-operator" --set discover.interval=1m
 refused "operator: 2 replicas without leader election" "needs leaderElection" \
   "$ROOT/charts/curve-operator" --set leaderElection.enabled=false
 

@@ -154,12 +154,25 @@ stage_disks() {
   log "disks: $(tr '\n' ' ' <"$DISK_DIR/devices")(${DISK_SIZE} sparse files in $DISK_DIR), one zone and address each"
 }
 
+DISCOVERED_ANNOTATION=curve.io/discovered-devices
+discovered_devices() {
+  k get node "$NODE" -o jsonpath="{.metadata.annotations.${DISCOVERED_ANNOTATION//./\\.}}"
+}
+node_discovered() { [[ -n $(discovered_devices 2>/dev/null) ]]; }
+
+# stage_operator: the chart, the operator available, and its discover DaemonSet reporting the
+# node's disks: the annotation (removed first, so a stale one from an earlier run cannot pass)
+# must appear within 120 s.
 stage_operator() {
   log "helm install curve-operator into $SYSTEM_NS"
+  k annotate node "$NODE" "$DISCOVERED_ANNOTATION-" >/dev/null 2>&1 || true
   "$HELM" upgrade --install curve-operator "$ROOT/charts/curve-operator" -n "$SYSTEM_NS" \
     --create-namespace >/dev/null || fail "helm install curve-operator" || return 1
   wait_until "curve-operator available" 180 \
-    k -n "$SYSTEM_NS" rollout status deployment/curve-operator --timeout=1s
+    k -n "$SYSTEM_NS" rollout status deployment/curve-operator --timeout=1s || return 1
+  wait_until "node $NODE annotated $DISCOVERED_ANNOTATION by curve-operator discover" 120 \
+    node_discovered || fail "no disk discovery report on node $NODE" || return 1
+  log "  $DISCOVERED_ANNOTATION on $NODE: $(discovered_devices)"
 }
 
 curvecluster_yaml() {
@@ -265,6 +278,7 @@ teardown_cluster_objects() {
     done <"$DISK_DIR/devices"
     k label node "$NODE" "${labels[@]}" >/dev/null 2>&1 || true
   fi
+  [[ -z $NODE ]] || k annotate node "$NODE" "$DISCOVERED_ANNOTATION-" >/dev/null 2>&1 || true
 }
 
 # teardown_disks: detach our loop devices (found by their backing files) and remove the files.

@@ -35,3 +35,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if eq $tag "latest" -}}{{- fail "image.tag must be a version, not latest" -}}{{- end -}}
 {{- printf "%s:%s" .Values.image.repository $tag -}}
 {{- end -}}
+
+{{- /* The discover DaemonSet and its RBAC: a name of their own, so the operator Deployment's
+selector never matches its pods. */ -}}
+{{- define "curve-operator.discoverName" -}}
+{{- printf "%s-discover" (include "curve-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "curve-operator.discoverSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-discover" (include "curve-operator.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: discover
+{{- end -}}
+
+{{- define "curve-operator.discoverLabels" -}}
+{{ include "curve-operator.discoverSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
