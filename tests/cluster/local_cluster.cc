@@ -158,10 +158,11 @@ Status LocalCluster::LaunchChunkServer(int i) {
       "--mds.addresses=" + mds_addresses(),
       "--diskType=" + cs.poolset,
       "--heartbeatInterval=" + Millis(options_.heartbeat),
-      "--raft.tick=50ms",
+      "--raft.tick=" + Millis(options_.raft_tick),
       std::string("--raft.sync=") + (options_.raft_sync ? "true" : "false"),
-      "--copyset.electionTick=20",
+      "--copyset.electionTick=" + std::to_string(options_.election_tick),
       "--log-level=info"};
+  argv.insert(argv.end(), options_.chunkserver_flags.begin(), options_.chunkserver_flags.end());
   std::string log = cs.data_dir + ".log";
   CURVE_ASSIGN_OR_RETURN(auto process, Subprocess::Start(argv, log));
   auto line = process.ReadLine(std::chrono::seconds(60));

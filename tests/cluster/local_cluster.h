@@ -44,6 +44,12 @@ struct LocalClusterOptions {
   int max_concurrent_changes = 4;                    // scheduler membership changes in flight
   std::string base_dir;                              // empty: a fresh temp dir removed at the end
   bool keep_dir = false;
+  // The chunkservers' raft clock. Tests default to a fast one (50 ms ticks, elections after
+  // 20-40 ticks); the chunkserver's own defaults are 100 ms and 10 (ChunkServerOptions).
+  std::chrono::milliseconds raft_tick{50};
+  int election_tick = 20;
+  // More curve-chunkserver flags ("--key=value"), e.g. for benchmarks comparing settings.
+  std::vector<std::string> chunkserver_flags;
 };
 
 class LocalCluster {
