@@ -21,6 +21,7 @@ Status ChunkServer::Init() {
   auto logger = log::Get("chunkserver");
   ChunkStoreOptions store_options;
   store_options.data_dir = options_.data_dir;
+  store_options.direct_io = options_.direct_io;
   CURVE_ASSIGN_OR_RETURN(store_, ChunkStore::Open(store_options));
   for (const Status& problem : store_->Problems()) {
     logger->error("op=Open err={}", problem.ToString());

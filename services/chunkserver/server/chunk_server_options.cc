@@ -15,6 +15,7 @@ Status ChunkServerOptions::Load(config::ConfigSource& source) {
   CURVE_RETURN_IF_ERROR(source.Read("raft.tick", &raft_tick, milliseconds(1), milliseconds(10000)));
   CURVE_RETURN_IF_ERROR(source.Read("raft.sync", &raft_sync));
   CURVE_RETURN_IF_ERROR(source.Read("raft.driverThreads", &driver_threads, 1, 64));
+  CURVE_RETURN_IF_ERROR(source.Read("datastore.directIo", &direct_io));
   CURVE_RETURN_IF_ERROR(source.Read("copyset.electionTick", &copyset.election_tick, 3, 1000));
   CURVE_RETURN_IF_ERROR(source.Read("copyset.heartbeatTick", &copyset.heartbeat_tick, 1, 999));
   int64_t value = static_cast<int64_t>(copyset.snapshot_interval);

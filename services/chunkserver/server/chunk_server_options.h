@@ -24,11 +24,17 @@ struct ChunkServerOptions {
   std::chrono::milliseconds raft_tick{100};
   bool raft_sync = true;  // fdatasync the raft log (off only for tests)
   int driver_threads = 1;
+  // O_DIRECT chunk files. Off by default: a committed write is applied on the raft driver
+  // thread, and a buffered write there costs a copy into the page cache where an O_DIRECT one
+  // waits for the device (and keeps every other copyset of the driver waiting). Durability is
+  // the raft log's either way: a copyset syncs its chunk files before a snapshot lets the log
+  // be compacted, and the log replays everything applied since.
+  bool direct_io = false;
   CopysetOptions copyset;
 
   // Keys: dataDir, listen, mds.addresses, diskType, heartbeatInterval, raft.tick, raft.sync,
-  // raft.driverThreads, copyset.electionTick, copyset.heartbeatTick, copyset.snapshotInterval,
-  // copyset.snapshotKeepEntries.
+  // raft.driverThreads, datastore.directIo, copyset.electionTick, copyset.heartbeatTick,
+  // copyset.snapshotInterval, copyset.snapshotKeepEntries.
   Status Load(config::ConfigSource& source);
 };
 
