@@ -102,7 +102,11 @@ void FakeChunkservers::Round() {
                                                                                &response);
       });
       if (!status.ok()) {
-        logger->warn("op=Register chunkserver={} err={}", listen, status.ToString());
+        // Until the operator declared its host, every round is refused the same way.
+        if (status.ToString() != cs.last_error) {
+          logger->info("op=Register chunkserver={} err={}", listen, status.ToString());
+          cs.last_error = status.ToString();
+        }
         continue;
       }
       cs.id = response.chunkserver_id();

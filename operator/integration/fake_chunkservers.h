@@ -44,6 +44,7 @@ class FakeChunkservers {
   struct Chunkserver {
     uint32_t id = 0;
     std::string token;
+    std::string last_error;                          // of registering, logged once
     std::set<std::pair<uint32_t, uint32_t>> hosted;  // (logical pool, copyset)
   };
   struct Copyset {
