@@ -133,19 +133,29 @@ std::vector<Awaited> Awaiting(const ObservedState& o) {
   return out;
 }
 
+// The generation the cluster was last Ready at: status.readyGeneration, else (a status an
+// operator without readyGeneration wrote) observedGeneration when the phase was Ready.
+std::optional<int64_t> ReadyGeneration(const Json& previous) {
+  if (!previous.is_object()) return std::nullopt;
+  auto it = previous.find("readyGeneration");
+  if (it != previous.end() && it->is_number_integer()) return it->get<int64_t>();
+  auto observed = previous.find("observedGeneration");
+  if (previous.value("phase", "") == "Ready" && observed != previous.end() &&
+      observed->is_number_integer()) {
+    return observed->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Json BuildStatus(const ObservedState& o, const Json& previous, const std::string& now) {
   const auto [problem_reason, problems] = Problems(o);
   const std::vector<Awaited> awaited = Awaiting(o);
   const bool ready = problems.empty() && awaited.empty();
-  const Json* ready_generation = previous.is_object() && previous.contains("readyGeneration")
-                                     ? &previous["readyGeneration"]
-                                     : nullptr;
+  const std::optional<int64_t> ready_generation = ReadyGeneration(previous);
   // Ready at this generation before: nothing is rolled out, so what is missing was lost.
-  const bool lost = !ready && !awaited.empty() && ready_generation != nullptr &&
-                    ready_generation->is_number_integer() &&
-                    ready_generation->get<int64_t>() == o.generation;
+  const bool lost = !ready && !awaited.empty() && ready_generation == o.generation;
   const bool degraded = !problems.empty() || lost;
   const int any_ready = o.etcd.ready + o.mds.ready + o.chunkservers.ready + o.snapshotclone.ready;
 
@@ -217,7 +227,7 @@ Json BuildStatus(const ObservedState& o, const Json& previous, const std::string
                  {"poolsets", poolsets}};
   if (ready) {
     status["readyGeneration"] = o.generation;
-  } else if (ready_generation != nullptr) {
+  } else if (ready_generation) {
     status["readyGeneration"] = *ready_generation;
   }
   return status;

@@ -39,7 +39,8 @@ struct ObservedState {
 // - Ready: every role's Deployments ready (at least one chunkserver), the topology registered,
 //   and the MDS health summary showing, for every placed poolset, copysets > 0 all healthy and
 //   every chunkserver online (and the whole cluster healthy). status.readyGeneration records
-//   the generation it was Ready at.
+//   the generation it was Ready at (read back from `previous`; for a status written without
+//   it, observedGeneration when its phase was Ready).
 // - Otherwise something is awaited (daemons, the MDS answering, chunkservers online, copysets
 //   created and healthy). If the cluster was Ready at this very generation (previous
 //   readyGeneration == generation: nothing is being rolled out) it lost health: Degraded with

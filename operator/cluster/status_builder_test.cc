@@ -202,6 +202,16 @@ TEST(BuildStatusTest, PhaseDecisions) {
        ReadyAt(kGeneration - 1), "Progressing", "True/WaitingForDaemons", "False/WaitingForDaemons",
        "False/AsExpected",
        "waiting for chunkservers 3/4 ready; copysets of poolset ssd: 90/100 healthy"},
+      {"a status from before readyGeneration: phase Ready at this generation counts",
+       [](ObservedState& o) {
+         o.chunkservers = {2, 3};
+       },
+       {{"phase", "Ready"}, {"observedGeneration", kGeneration}},
+       "Degraded",
+       "False/Reconciled",
+       "False/DaemonsNotReady",
+       "True/DaemonsNotReady",
+       "chunkservers 2/3 ready"},
       {"Degraded after Ready, then healthy again: Ready",
        [](ObservedState&) {},
        {{"phase", "Degraded"}, {"readyGeneration", kGeneration}},
@@ -245,6 +255,8 @@ TEST(BuildStatusTest, PhaseDecisions) {
       EXPECT_EQ(status["readyGeneration"], kGeneration);
     } else if (c.previous.contains("readyGeneration")) {
       EXPECT_EQ(status["readyGeneration"], c.previous["readyGeneration"]) << "kept";
+    } else if (c.previous.value("phase", "") == "Ready") {
+      EXPECT_EQ(status["readyGeneration"], c.previous["observedGeneration"]) << "derived";
     } else {
       EXPECT_FALSE(status.contains("readyGeneration")) << "never Ready";
     }
