@@ -44,10 +44,23 @@ struct Request {
   }
 };
 
+// At most this many WriteChunks calls in flight per chunkserver; later writes wait for one to
+// complete and leave together in the next.
+constexpr int kMaxBatchesInFlight = 2;
+
 }  // namespace
 
 class Volume::Impl {
  public:
+  // A write piece on its way to its copyset's leader in a WriteChunks call.
+  struct BatchedWrite {
+    std::shared_ptr<Request> request;
+    uint64_t offset;
+    size_t length;
+    const char* data;
+    chunkserver::WriteChunkRequest rpc;
+  };
+
   Impl(const VolumeOptions& options, std::unique_ptr<mds::MdsClient> mds)
       : options_(options),
         mds_(std::move(mds)),
@@ -177,6 +190,11 @@ class Volume::Impl {
 
   uint64_t size() const { return size_.load(); }
 
+  VolumeStats stats() {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+
  private:
   // The segment holding `offset`; NOT_FOUND when never written and !allocate.
   Result<std::shared_ptr<const mds::SegmentInfo>> Segment(uint64_t offset, bool allocate) {
@@ -237,39 +255,79 @@ class Volume::Impl {
     auto channel =
         router_.LeaderChannel(segment->logical_pool_id(), segment->chunks(index).copyset_id());
     if (channel == nullptr) return false;
-    struct Call {
-      std::unique_ptr<chunkserver::ChunkService::Stub> stub;
-      grpc::ClientContext context;
-      chunkserver::WriteChunkRequest request;
-      chunkserver::WriteChunkResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->stub = chunkserver::ChunkService::NewStub(channel);
-    auto* address = call->request.mutable_chunk();
+    BatchedWrite write{request, offset, length, data, {}};
+    auto* address = write.rpc.mutable_chunk();
     address->set_logical_pool_id(segment->logical_pool_id());
     address->set_copyset_id(segment->chunks(index).copyset_id());
     address->set_chunk_id(segment->chunks(index).chunk_id());
-    call->request.set_offset(offset % info_.chunk_size);
-    call->request.set_data(data, length);
-    call->context.set_deadline(std::chrono::system_clock::now() + options_.rpc_timeout);
+    write.rpc.set_offset(offset % info_.chunk_size);
+    write.rpc.set_data(data, length);
+    std::vector<BatchedWrite> batch;
     {
       std::lock_guard lock(mu_);
+      Lane& lane = lanes_[channel.get()];
+      lane.channel = channel;
+      lane.queued.push_back(std::move(write));
+      ++stats_.direct_writes;
+      // Calls in flight to this chunkserver will send it when they complete: many writes per
+      // call under load, each still answered on its own.
+      if (lane.in_flight >= kMaxBatchesInFlight) return true;
+      ++lane.in_flight;
       ++direct_calls_;
+      batch.swap(lane.queued);
     }
-    call->stub->async()->WriteChunk(
-        &call->context, &call->request, &call->response,
-        [this, call, request, offset, length, data](grpc::Status status) {
-          if (status.ok()) {
-            request->Finish(Status::Ok());
-          } else {
-            executor_.Submit([this, request, offset, length, data] {
-              request->Finish(WritePiece(offset, length, data));
-            });
-          }
-          std::lock_guard lock(mu_);
-          if (--direct_calls_ == 0) cv_.notify_all();
-        });
+    SendBatch(channel, std::move(batch));
     return true;
+  }
+
+  // One WriteChunks call with `batch` to `channel`; when it completes, the writes queued for the
+  // same chunkserver meanwhile go out in the next one (the lane's in_flight slot and the
+  // direct_calls_ count pass on to it).
+  void SendBatch(const std::shared_ptr<grpc::Channel>& channel, std::vector<BatchedWrite> batch) {
+    struct Call {
+      std::unique_ptr<chunkserver::ChunkService::Stub> stub;
+      grpc::ClientContext context;
+      chunkserver::WriteChunksRequest request;
+      chunkserver::WriteChunksResponse response;
+      std::vector<BatchedWrite> writes;
+    };
+    auto call = std::make_shared<Call>();
+    call->stub = chunkserver::ChunkService::NewStub(channel);
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.write_calls;
+    }
+    for (BatchedWrite& w : batch) *call->request.add_writes() = std::move(w.rpc);
+    call->writes = std::move(batch);
+    call->context.set_deadline(std::chrono::system_clock::now() + options_.rpc_timeout);
+    call->stub->async()->WriteChunks(
+        &call->context, &call->request, &call->response,
+        [this, call, channel](grpc::Status status) {
+          for (size_t i = 0; i < call->writes.size(); ++i) {
+            const BatchedWrite& w = call->writes[i];
+            bool applied = status.ok() && i < static_cast<size_t>(call->response.outcomes_size()) &&
+                           call->response.outcomes(static_cast<int>(i)).code() == 0;
+            if (applied) {
+              w.request->Finish(Status::Ok());
+            } else {
+              executor_.Submit(
+                  [this, request = w.request, offset = w.offset, length = w.length, data = w.data] {
+                    request->Finish(WritePiece(offset, length, data));
+                  });
+            }
+          }
+          std::vector<BatchedWrite> next;
+          {
+            std::lock_guard lock(mu_);
+            Lane& lane = lanes_[channel.get()];
+            next.swap(lane.queued);
+            if (next.empty()) {
+              --lane.in_flight;
+              if (--direct_calls_ == 0) cv_.notify_all();
+            }
+          }
+          if (!next.empty()) SendBatch(channel, std::move(next));
+        });
   }
 
   Status WritePiece(uint64_t offset, size_t length, const char* data) {
@@ -350,7 +408,15 @@ class Volume::Impl {
   std::condition_variable cv_;
   bool closed_ = false;                                                   // guarded by mu_
   std::map<uint64_t, std::shared_ptr<const mds::SegmentInfo>> segments_;  // guarded by mu_
-  int direct_calls_ = 0;  // DirectWrite calls in flight; guarded by mu_
+  int direct_calls_ = 0;  // WriteChunks calls in flight; guarded by mu_
+  // Direct writes per chunkserver (by channel): queued while kMaxBatchesInFlight calls are out.
+  struct Lane {
+    std::shared_ptr<grpc::Channel> channel;
+    int in_flight = 0;
+    std::vector<BatchedWrite> queued;
+  };
+  std::map<const grpc::Channel*, Lane> lanes_;  // guarded by mu_
+  VolumeStats stats_;                           // guarded by mu_
   std::thread refresher_;
   IoExecutor executor_;  // last: its threads stop before the rest is destroyed
 };
@@ -371,6 +437,8 @@ Volume::~Volume() = default;
 const VolumeInfo& Volume::info() const { return impl_->info(); }
 
 uint64_t Volume::size() const { return impl_->size(); }
+
+VolumeStats Volume::stats() const { return impl_->stats(); }
 
 Result<uint64_t> Volume::RefreshSize() { return impl_->RefreshSize(); }
 

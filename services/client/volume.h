@@ -12,8 +12,10 @@
 // IO is split at chunk boundaries and at `max_rpc_bytes`; each piece goes to the leader of the
 // chunk's copyset (chunk → copyset from the MDS segment, allocated on first write; copyset →
 // members from the MDS topology; the leader cached, learned from redirects). A write piece whose
-// segment and leader are known goes out at once on gRPC's callback API; other pieces, and any
-// piece that failed so, run in parallel on `io_threads`, retried with backoff on another member,
+// segment and leader are known goes out at once on gRPC's callback API in a WriteChunks call;
+// while two such calls to a chunkserver are in flight, later pieces for it queue and leave
+// together in the next (each still answered on its own). Other pieces, and any piece that failed
+// so, run in parallel on `io_threads`, retried with backoff on another member,
 // following redirects, until `io_timeout`. A range never written reads as zeros.
 //
 // Errors: INVALID_ARGUMENT for misaligned IO (writes: 4096 bytes, reads: 512), OUT_OF_RANGE
@@ -55,6 +57,12 @@ struct VolumeInfo {
 
 using IoCallback = std::function<void(Status)>;
 
+// Counters since Open, for tests and benchmarks.
+struct VolumeStats {
+  uint64_t direct_writes = 0;  // write pieces sent straight to a known leader
+  uint64_t write_calls = 0;    // WriteChunks calls that carried them (fewer under load)
+};
+
 class Volume {
  public:
   static Result<std::unique_ptr<Volume>> Open(const VolumeOptions& options, const std::string& user,
@@ -78,6 +86,8 @@ class Volume {
   // Writes are durable when acknowledged (replicated through the raft log), so Flush only waits
   // for nothing; kept for the block-device contract.
   Status Flush() { return Status::Ok(); }
+
+  VolumeStats stats() const;
 
   // Ends the session. Idempotent.
   Status Close();

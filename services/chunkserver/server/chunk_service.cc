@@ -1,5 +1,6 @@
 #include "services/chunkserver/server/chunk_service.h"
 
+#include <atomic>
 #include <future>
 
 #include "common/rpc/grpc_status.h"
@@ -46,44 +47,76 @@ Status ChunkServiceImpl::Barrier(Copyset& copyset) {
   return future.get();
 }
 
-grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunk(grpc::CallbackServerContext* context,
-                                                       const WriteChunkRequest* request,
-                                                       WriteChunkResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto refuse = [reactor](const Status& status) {
-    reactor->Finish(ToGrpc(status));
-    return reactor;
-  };
-  auto copyset = Find(request->chunk());
-  if (!copyset.ok()) return refuse(copyset.status());
-  const uint64_t id = request->chunk().chunk_id();
-  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return refuse(s);
+void ChunkServiceImpl::Write(const WriteChunkRequest& request,
+                             std::function<void(Result<uint64_t>)> done) {
+  auto copyset = Find(request.chunk());
+  if (!copyset.ok()) return done(copyset.status());
+  const uint64_t id = request.chunk().chunk_id();
+  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return done(s);
   // Validate before the log: a write the store would refuse must not be replicated.
   const uint32_t block = 4096;
-  if (request->offset() % block != 0 || request->data().size() % block != 0 ||
-      request->data().empty()) {
-    return refuse(InvalidArgumentError("write of " + std::to_string(request->data().size()) +
-                                       " bytes at " + std::to_string(request->offset()) +
-                                       " is not aligned to " + std::to_string(block)));
+  if (request.offset() % block != 0 || request.data().size() % block != 0 ||
+      request.data().empty()) {
+    return done(InvalidArgumentError("write of " + std::to_string(request.data().size()) +
+                                     " bytes at " + std::to_string(request.offset()) +
+                                     " is not aligned to " + std::to_string(block)));
   }
-  if (request->offset() + request->data().size() > store_->chunk_size()) {
-    return refuse(
+  if (request.offset() + request.data().size() > store_->chunk_size()) {
+    return done(
         OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size())));
   }
   // A chunk this write would create needs a pool file: refuse before replicating when none is
   // left (apply still catches a race with concurrent creations).
   if (!(*copyset)->state_machine->Has(id) && store_->pool()->free_count() == 0) {
-    return refuse(ResourceExhaustedError(
+    return done(ResourceExhaustedError(
         "chunk file pool is exhausted: no file left to create chunk " + std::to_string(id) + " (" +
         store_->ChunkPath(id) + ") of copyset " + (*copyset)->key.Name()));
   }
   Propose(
       **copyset,
-      CopysetStateMachine::EncodeWrite(id, request->offset(), request->data(), request->sequence()),
-      [reactor, response](Result<uint64_t> index) {
-        if (index.ok()) response->set_index(*index);
-        reactor->Finish(ToGrpc(index.status()));
-      });
+      CopysetStateMachine::EncodeWrite(id, request.offset(), request.data(), request.sequence()),
+      std::move(done));
+}
+
+grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunk(grpc::CallbackServerContext* context,
+                                                       const WriteChunkRequest* request,
+                                                       WriteChunkResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Write(*request, [reactor, response](Result<uint64_t> index) {
+    if (index.ok()) response->set_index(*index);
+    reactor->Finish(ToGrpc(index.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunks(grpc::CallbackServerContext* context,
+                                                        const WriteChunksRequest* request,
+                                                        WriteChunksResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const int n = request->writes_size();
+  if (n == 0) {
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  // Outcomes land in distinct, pre-allocated elements from whichever thread completes them; the
+  // last one to finish answers.
+  for (int i = 0; i < n; ++i) response->add_outcomes();
+  auto remaining = std::make_shared<std::atomic<int>>(n);
+  for (int i = 0; i < n; ++i) {
+    WriteOutcome* outcome = response->mutable_outcomes(i);
+    Write(request->writes(i), [reactor, outcome, remaining](Result<uint64_t> index) {
+      if (index.ok()) {
+        outcome->set_index(*index);
+      } else {
+        grpc::Status status = ToGrpc(index.status());
+        outcome->set_code(static_cast<int32_t>(status.error_code()));
+        outcome->set_message(status.error_message());
+      }
+      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        reactor->Finish(grpc::Status::OK);
+      }
+    });
+  }
   return reactor;
 }
 

@@ -18,7 +18,8 @@ namespace curve::chunkserver {
 
 class ChunkServiceImpl final
     : public ChunkService::WithCallbackMethod_WriteChunk<
-          ChunkService::WithCallbackMethod_DeleteChunk<ChunkService::Service>> {
+          ChunkService::WithCallbackMethod_WriteChunks<
+              ChunkService::WithCallbackMethod_DeleteChunk<ChunkService::Service>>> {
  public:
   ChunkServiceImpl(CopysetManager* copysets, ChunkStore* store)
       : copysets_(copysets), store_(store) {}
@@ -26,6 +27,11 @@ class ChunkServiceImpl final
   grpc::ServerUnaryReactor* WriteChunk(grpc::CallbackServerContext* context,
                                        const WriteChunkRequest* request,
                                        WriteChunkResponse* response) override;
+  // Every write of the batch as WriteChunk would do it; the call answers OK once all have an
+  // outcome, each in its WriteOutcome.
+  grpc::ServerUnaryReactor* WriteChunks(grpc::CallbackServerContext* context,
+                                        const WriteChunksRequest* request,
+                                        WriteChunksResponse* response) override;
   grpc::Status ReadChunk(grpc::ServerContext* context, const ReadChunkRequest* request,
                          ReadChunkResponse* response) override;
   grpc::ServerUnaryReactor* DeleteChunk(grpc::CallbackServerContext* context,
@@ -38,6 +44,9 @@ class ChunkServiceImpl final
 
  private:
   Result<std::shared_ptr<Copyset>> Find(const ChunkAddress& address);
+  // Validates and proposes one write; `done` gets the applied index or why not, on the driver
+  // thread (or at once for a refusal).
+  void Write(const WriteChunkRequest& request, std::function<void(Result<uint64_t>)> done);
   // Proposes `op`; `done` gets the index it was applied at or the failure, on the driver thread.
   static void Propose(Copyset& copyset, std::string op, std::function<void(Result<uint64_t>)> done);
   // Waits until local reads of the copyset are linearizable (leader only).
