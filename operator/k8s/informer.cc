@@ -54,36 +54,56 @@ bool Informer::Sleep(Clock::Duration duration) {
 }
 
 bool Informer::Relist() {
+  // Page by page, each item transformed and packed before the next page is fetched: a large
+  // list is never held decoded all at once.
   ListOptions list;
   list.label_selector = options_.label_selector;
   list.field_selector = options_.field_selector;
   list.limit = options_.page_size;
-  auto result = client_->ListAll(resource_, options_.ns, list);
-  if (!result.ok()) {
-    log::Get("operator")
-        ->warn("op=informer.list resource={} err={}", resource_.ToString(),
-               result.status().ToString());
-    return false;
+  std::vector<PackedObjectPtr> items;
+  std::string version;
+  while (true) {
+    auto page = client_->List(resource_, options_.ns, list);
+    if (!page.ok()) {
+      log::Get("operator")
+          ->warn("op=informer.list resource={} err={}", resource_.ToString(),
+                 page.status().ToString());
+      return false;
+    }
+    for (Json& item : page->items) {
+      if (options_.transform) options_.transform(item);
+      items.push_back(std::make_shared<const PackedObject>(item));
+      item = Json();
+    }
+    if (version.empty()) version = page->resource_version;
+    if (page->continue_token.empty()) break;
+    list.continue_token = std::move(page->continue_token);
   }
   ++lists_;
-  if (options_.transform) {
-    for (Json& item : result->items) options_.transform(item);
-  }
   std::lock_guard<std::mutex> handlers(handler_mu_);
-  ObjectCache::Diff diff = cache_.Replace(std::move(result->items));
+  ObjectCache::Diff diff = cache_.Replace(std::move(items));
   {
     std::lock_guard<std::mutex> guard(mu_);
-    resource_version_ = result->resource_version;
+    resource_version_ = version;
   }
-  for (const auto& h : handlers_) {
-    for (const auto& object : diff.added) {
-      if (h.on_add) h.on_add(object);
+  // Decoded one object at a time, for every handler.
+  for (const auto& object : diff.added) {
+    Json decoded = object->Unpack();
+    for (const auto& h : handlers_) {
+      if (h.on_add) h.on_add(decoded);
     }
-    for (const auto& [old_object, new_object] : diff.updated) {
-      if (h.on_update) h.on_update(old_object, new_object);
+  }
+  for (const auto& [old_object, new_object] : diff.updated) {
+    Json old_decoded = old_object->Unpack();
+    Json new_decoded = new_object->Unpack();
+    for (const auto& h : handlers_) {
+      if (h.on_update) h.on_update(old_decoded, new_decoded);
     }
-    for (const auto& object : diff.deleted) {
-      if (h.on_delete) h.on_delete(object);
+  }
+  for (const auto& object : diff.deleted) {
+    Json decoded = object->Unpack();
+    for (const auto& h : handlers_) {
+      if (h.on_delete) h.on_delete(decoded);
     }
   }
   synced_ = true;
@@ -101,15 +121,17 @@ void Informer::OnEvent(WatchEvent event) {
       break;
     case WatchEventType::kAdded:
     case WatchEventType::kModified: {
-      auto old = cache_.Upsert(event.object);
+      PackedObjectPtr old = cache_.Upsert(std::make_shared<const PackedObject>(event.object));
+      std::optional<Json> old_decoded;
+      if (old) old_decoded = old->Unpack();
       for (const auto& h : handlers_) {
-        if (old && h.on_update) h.on_update(*old, event.object);
-        if (!old && h.on_add) h.on_add(event.object);
+        if (old_decoded && h.on_update) h.on_update(*old_decoded, event.object);
+        if (!old_decoded && h.on_add) h.on_add(event.object);
       }
       break;
     }
     case WatchEventType::kDeleted: {
-      auto old = cache_.Remove(event.object);
+      cache_.Remove(ObjectKey(event.object));
       for (const auto& h : handlers_) {
         if (h.on_delete) h.on_delete(event.object);
       }
@@ -124,11 +146,11 @@ void Informer::OnEvent(WatchEvent event) {
 
 void Informer::Resync() {
   std::lock_guard<std::mutex> handlers(handler_mu_);
-  for (const auto& object : cache_.List()) {
+  cache_.ForEach({}, {}, [&](const Json& object) {
     for (const auto& h : handlers_) {
       if (h.on_update) h.on_update(object, object);
     }
-  }
+  });
 }
 
 void Informer::Run() {

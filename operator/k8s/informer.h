@@ -21,6 +21,7 @@ struct InformerOptions {
   std::string ns;  // "" = all namespaces
   std::string label_selector;
   std::string field_selector;
+  // Objects per list page; each page is transformed and packed before the next is fetched.
   int64_t page_size = 500;
   // Every period, on_update(obj, obj) for every cached object; zero = never.
   Clock::Duration resync_period = Clock::Duration::zero();
@@ -44,7 +45,8 @@ struct ResourceEventHandler {
 // Keeps a cache of one resource in sync with the API server: lists it (paginated), then watches
 // from the list's resourceVersion with bookmarks; watches again from the last version seen when
 // a stream ends, and lists again (reporting the difference as add/update/delete) when the
-// version is gone (410) or the watch fails. Thread-safe; owns one thread while started.
+// version is gone (410) or the watch fails. The cache holds objects packed (PackedObject);
+// handlers get them decoded one at a time. Thread-safe; owns one thread while started.
 class Informer {
  public:
   Informer(KubeClient* client, Resource resource, InformerOptions options = {},

@@ -61,20 +61,26 @@ struct Recorder {
   }
 };
 
+std::vector<PackedObjectPtr> Packed(const std::vector<Json>& objects) {
+  std::vector<PackedObjectPtr> out;
+  for (const auto& o : objects) out.push_back(std::make_shared<const PackedObject>(o));
+  return out;
+}
+
 TEST(ObjectCacheTest, ReplaceReportsAddedChangedAndDeleted) {
   ObjectCache cache;
   auto obj = [](const std::string& name, const std::string& rv) {
     return Json{{"metadata", {{"name", name}, {"namespace", "ns"}, {"resourceVersion", rv}}}};
   };
-  auto first = cache.Replace({obj("a", "1"), obj("b", "2")});
+  auto first = cache.Replace(Packed({obj("a", "1"), obj("b", "2")}));
   EXPECT_EQ(first.added.size(), 2u);
-  auto second = cache.Replace({obj("a", "1"), obj("b", "3"), obj("c", "4")});
+  auto second = cache.Replace(Packed({obj("a", "1"), obj("b", "3"), obj("c", "4")}));
   ASSERT_EQ(second.added.size(), 1u);
-  EXPECT_EQ(Name(second.added[0]), "c");
+  EXPECT_EQ(Name(second.added[0]->Unpack()), "c");
   ASSERT_EQ(second.updated.size(), 1u);
-  EXPECT_EQ(ResourceVersion(second.updated[0].first), "2");
-  EXPECT_EQ(ResourceVersion(second.updated[0].second), "3");
-  auto third = cache.Replace({obj("c", "4")});
+  EXPECT_EQ(ResourceVersion(second.updated[0].first->Unpack()), "2");
+  EXPECT_EQ(second.updated[0].second->resource_version(), "3");
+  auto third = cache.Replace(Packed({obj("c", "4")}));
   EXPECT_EQ(third.deleted.size(), 2u);
   EXPECT_EQ(cache.Keys(), std::vector<std::string>{"ns/c"});
   EXPECT_TRUE(cache.Get("ns/c").has_value());
@@ -86,17 +92,54 @@ TEST(ObjectCacheTest, ListsByNamespaceAndLabelSelector) {
   auto obj = [](const std::string& ns, const std::string& name, const std::string& role) {
     return Json{{"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"role", role}}}}}};
   };
-  cache.Replace({obj("a", "x", "etcd"), obj("a", "y", "mds"), obj("b", "z", "etcd")});
+  cache.Replace(Packed({obj("a", "x", "etcd"), obj("a", "y", "mds"), obj("b", "z", "etcd"),
+                        Json{{"metadata", {{"name", "bare"}, {"namespace", "a"}}}}}));
   auto names = [](const std::vector<Json>& objects) {
     std::vector<std::string> out;
     for (const auto& o : objects) out.push_back(ObjectKey(o));
     return out;
   };
-  EXPECT_EQ(names(cache.List()), (std::vector<std::string>{"a/x", "a/y", "b/z"}));
-  EXPECT_EQ(names(cache.List("a")), (std::vector<std::string>{"a/x", "a/y"}));
+  EXPECT_EQ(names(cache.List()), (std::vector<std::string>{"a/bare", "a/x", "a/y", "b/z"}));
+  EXPECT_EQ(names(cache.List("a")), (std::vector<std::string>{"a/bare", "a/x", "a/y"}));
   EXPECT_EQ(names(cache.List("", "role=etcd")), (std::vector<std::string>{"a/x", "b/z"}));
   EXPECT_EQ(names(cache.List("a", "role=etcd")), std::vector<std::string>{"a/x"});
+  EXPECT_EQ(names(cache.List("a", "!role")), std::vector<std::string>{"a/bare"});
   EXPECT_TRUE(cache.List("a", "role=none").empty());
+  std::vector<std::string> visited;
+  cache.ForEach("", "role=etcd", [&](const Json& o) { visited.push_back(ObjectKey(o)); });
+  EXPECT_EQ(visited, (std::vector<std::string>{"a/x", "b/z"}));
+}
+
+// The cache keeps objects encoded: every field (numbers, nested arrays, unicode, null) comes
+// back as it went in, in a fraction of the memory a decoded tree takes.
+TEST(ObjectCacheTest, PackedObjectsRoundTripCompactly) {
+  Json object = {{"apiVersion", "apps/v1"},
+                 {"kind", "Deployment"},
+                 {"metadata",
+                  {{"name", "d"},
+                   {"namespace", "ns"},
+                   {"resourceVersion", "42"},
+                   {"labels", {{"app", "x"}}},
+                   {"annotations", {{"note", "h\u00e9llo \"quoted\""}}}}},
+                 {"spec",
+                  {{"replicas", 1},
+                   {"ratio", 0.25},
+                   {"big", 18446744073709551615ull},
+                   {"negative", -7},
+                   {"flag", false},
+                   {"nothing", nullptr},
+                   {"list", Json::array({Json::array({1, 2}), Json::object(), "s"})}}}};
+  for (int i = 0; i < 50; ++i) {
+    object["spec"]["env"].push_back({{"name", "VAR_" + std::to_string(i)}, {"value", "v"}});
+  }
+  PackedObject packed(object);
+  EXPECT_EQ(packed.Unpack(), object);
+  EXPECT_EQ(packed.key(), "ns/d");
+  EXPECT_EQ(packed.ns(), "ns");
+  EXPECT_EQ(packed.resource_version(), "42");
+  EXPECT_TRUE(packed.MatchesLabelSelector("app=x"));
+  EXPECT_FALSE(packed.MatchesLabelSelector("app=y"));
+  EXPECT_LT(packed.bytes(), object.dump().size());
 }
 
 TEST(InformerTest, ListsPaginatedThenFollowsTheWatch) {

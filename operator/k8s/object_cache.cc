@@ -4,11 +4,38 @@
 
 namespace curve::k8s {
 
-ObjectCache::Diff ObjectCache::Replace(std::vector<Json> objects) {
-  std::map<std::string, Json, std::less<>> fresh;
+PackedObject::PackedObject(const Json& object)
+    : key_(ObjectKey(object)), resource_version_(ResourceVersion(object)) {
+  if (object.is_object()) {
+    auto metadata = object.find("metadata");
+    if (metadata != object.end() && metadata->is_object()) {
+      auto labels = metadata->find("labels");
+      if (labels != metadata->end() && labels->is_object() && !labels->empty()) {
+        labels_ = {{"metadata", {{"labels", *labels}}}};
+      }
+    }
+  }
+  Json::to_msgpack(object, nlohmann::detail::output_adapter<char>(packed_));
+  packed_.shrink_to_fit();
+}
+
+nlohmann::json PackedObject::Unpack() const { return Json::from_msgpack(packed_); }
+
+std::string_view PackedObject::ns() const {
+  auto slash = key_.find('/');
+  return slash == std::string::npos ? std::string_view() : std::string_view(key_).substr(0, slash);
+}
+
+bool PackedObject::MatchesLabelSelector(std::string_view selector) const {
+  if (selector.empty()) return true;
+  return k8s::MatchesLabelSelector(labels_.is_null() ? Json::object() : labels_, selector);
+}
+
+ObjectCache::Diff ObjectCache::Replace(std::vector<PackedObjectPtr> objects) {
+  std::map<std::string, PackedObjectPtr, std::less<>> fresh;
   for (auto& object : objects) {
-    std::string key = ObjectKey(object);
-    fresh[key] = std::move(object);
+    std::string key = object->key();
+    fresh[std::move(key)] = std::move(object);
   }
   Diff diff;
   std::lock_guard<std::mutex> guard(mu_);
@@ -16,7 +43,7 @@ ObjectCache::Diff ObjectCache::Replace(std::vector<Json> objects) {
     auto old = objects_.find(key);
     if (old == objects_.end()) {
       diff.added.push_back(object);
-    } else if (ResourceVersion(old->second) != ResourceVersion(object)) {
+    } else if (old->second->resource_version() != object->resource_version()) {
       diff.updated.emplace_back(old->second, object);
     }
   }
@@ -27,46 +54,61 @@ ObjectCache::Diff ObjectCache::Replace(std::vector<Json> objects) {
   return diff;
 }
 
-std::optional<nlohmann::json> ObjectCache::Upsert(Json object) {
-  std::string key = ObjectKey(object);
+PackedObjectPtr ObjectCache::Upsert(PackedObjectPtr object) {
   std::lock_guard<std::mutex> guard(mu_);
-  auto it = objects_.find(key);
+  auto it = objects_.find(object->key());
   if (it == objects_.end()) {
+    std::string key = object->key();
     objects_.emplace(std::move(key), std::move(object));
-    return std::nullopt;
+    return nullptr;
   }
-  Json old = std::move(it->second);
+  PackedObjectPtr old = std::move(it->second);
   it->second = std::move(object);
   return old;
 }
 
-std::optional<nlohmann::json> ObjectCache::Remove(const Json& object) {
+PackedObjectPtr ObjectCache::Remove(std::string_view key) {
   std::lock_guard<std::mutex> guard(mu_);
-  auto it = objects_.find(ObjectKey(object));
-  if (it == objects_.end()) return std::nullopt;
-  Json old = std::move(it->second);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return nullptr;
+  PackedObjectPtr old = std::move(it->second);
   objects_.erase(it);
   return old;
 }
 
 std::optional<nlohmann::json> ObjectCache::Get(std::string_view key) const {
-  std::lock_guard<std::mutex> guard(mu_);
-  auto it = objects_.find(key);
-  if (it == objects_.end()) return std::nullopt;
-  return it->second;
+  PackedObjectPtr found;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return std::nullopt;
+    found = it->second;
+  }
+  return found->Unpack();
 }
 
-std::vector<nlohmann::json> ObjectCache::List(std::string_view ns,
-                                              std::string_view label_selector) const {
+std::vector<PackedObjectPtr> ObjectCache::Matching(std::string_view ns,
+                                                   std::string_view label_selector) const {
   std::lock_guard<std::mutex> guard(mu_);
-  std::vector<Json> out;
+  std::vector<PackedObjectPtr> out;
   for (const auto& [key, object] : objects_) {
-    if ((ns.empty() || Namespace(object) == ns) &&
-        (label_selector.empty() || MatchesLabelSelector(object, label_selector))) {
+    if ((ns.empty() || object->ns() == ns) && object->MatchesLabelSelector(label_selector)) {
       out.push_back(object);
     }
   }
   return out;
+}
+
+std::vector<nlohmann::json> ObjectCache::List(std::string_view ns,
+                                              std::string_view label_selector) const {
+  std::vector<Json> out;
+  for (const auto& object : Matching(ns, label_selector)) out.push_back(object->Unpack());
+  return out;
+}
+
+void ObjectCache::ForEach(std::string_view ns, std::string_view label_selector,
+                          const std::function<void(const Json& object)>& visit) const {
+  for (const auto& object : Matching(ns, label_selector)) visit(object->Unpack());
 }
 
 std::vector<std::string> ObjectCache::Keys() const {
@@ -79,6 +121,13 @@ std::vector<std::string> ObjectCache::Keys() const {
 size_t ObjectCache::size() const {
   std::lock_guard<std::mutex> guard(mu_);
   return objects_.size();
+}
+
+size_t ObjectCache::bytes() const {
+  std::lock_guard<std::mutex> guard(mu_);
+  size_t total = 0;
+  for (const auto& [key, object] : objects_) total += object->bytes();
+  return total;
 }
 
 }  // namespace curve::k8s
