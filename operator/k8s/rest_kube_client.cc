@@ -52,8 +52,14 @@ class Query {
 };
 
 // Loads the config's CA and client certificate into an SSL context; boost throws on bad PEM.
+// With a cluster CA only that CA is trusted (as client-go does). cpprest fills every connection's
+// context with the system CA bundle first (~0.6 MiB of decoded certificates, kept while the
+// connection lives: ~10 MiB over the operator's connections); a fresh store drops them.
 void ConfigureTls(const KubeConfig& config, boost::asio::ssl::context& ctx) {
-  if (!config.ca_pem.empty()) ctx.add_certificate_authority(boost::asio::buffer(config.ca_pem));
+  if (!config.ca_pem.empty()) {
+    if (X509_STORE* store = X509_STORE_new()) SSL_CTX_set_cert_store(ctx.native_handle(), store);
+    ctx.add_certificate_authority(boost::asio::buffer(config.ca_pem));
+  }
   if (!config.client_cert_pem.empty()) {
     ctx.use_certificate_chain(boost::asio::buffer(config.client_cert_pem));
     ctx.use_private_key(boost::asio::buffer(config.client_key_pem), boost::asio::ssl::context::pem);

@@ -147,6 +147,23 @@ TEST_F(RestKubeClientTest, CreateGetListWithPaginationAndErrors) {
       << "a server certificate from an unknown CA is refused";
 }
 
+// With a cluster CA, only that CA is trusted (the system bundle cpprest loads is dropped): a
+// config naming another certificate as its CA cannot talk to the server.
+TEST_F(RestKubeClientTest, OnlyTheConfiguredCaIsTrusted) {
+  KubeConfig wrong = server_->admin_config();
+  ASSERT_FALSE(wrong.client_cert_pem.empty());
+  wrong.ca_pem = wrong.client_cert_pem;  // signed by the cluster CA, but not it
+  RestKubeClientOptions options;
+  options.retry.max_attempts = 1;
+  auto client = RestKubeClient::Create(wrong, options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto got = (*client)->Get(resources::kNamespaces, "", "default");
+  EXPECT_EQ(got.status().code(), StatusCode::kUnavailable) << got.status();
+  auto right = RestKubeClient::Create(server_->admin_config(), options);
+  ASSERT_TRUE(right.ok()) << right.status();
+  EXPECT_TRUE((*right)->Get(resources::kNamespaces, "", "default").ok());
+}
+
 TEST_F(RestKubeClientTest, WatchSeesAddModifyDeleteAndStops) {
   std::string ns = Namespace("watch");
   auto list = client_->List(resources::kConfigMaps, ns);
