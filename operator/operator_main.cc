@@ -85,6 +85,8 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
   k8s::Informer clusters(client, kCurveClusters, informer_options);
   k8s::InformerOptions owned_options = informer_options;
   owned_options.label_selector = std::string(kLabelManagedBy) + "=" + kManagedBy;
+  // A page of 100 Deployments is ~1 MiB of text and a few MiB decoded while it is packed.
+  owned_options.page_size = 100;
   k8s::Informer deployments(client, k8s::resources::kDeployments, owned_options);
   // Jobs are created once and read from the API server; their cache only triggers reconciles.
   k8s::InformerOptions job_options = owned_options;
@@ -117,17 +119,43 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
     if (got.ok()) return std::move(got).value();
     return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
   };
+  // Only metadata and status (the ObjectLister contract): the spec is most of an object.
+  auto trimmed = [](const k8s::Json& object) {
+    k8s::Json kept = k8s::Json::object();
+    for (const char* field : {"apiVersion", "kind", "metadata", "status"}) {
+      if (object.contains(field)) kept[field] = object[field];
+    }
+    if (kept.contains("metadata")) kept["metadata"].erase("managedFields");
+    return kept;
+  };
   reconciler_options.lister =
       [&](const k8s::Resource& resource, const std::string& ns,
           const std::string& selector) -> std::optional<std::vector<k8s::Json>> {
-    // The informers hold what this operator manages in the namespace it watches.
-    if (!informer_options.ns.empty() && ns != informer_options.ns) return std::nullopt;
-    for (k8s::Informer* informer : informers) {
-      if (informer->resource() == resource && informer->HasSynced()) {
-        return informer->cache().List(ns, selector);
-      }
+    const std::string& watched = informer_options.ns;
+    if (!watched.empty() && !ns.empty() && ns != watched) return std::nullopt;
+    auto informer = std::find_if(informers.begin(), informers.end(), [&](k8s::Informer* i) {
+      return i->resource() == resource && i->HasSynced();
+    });
+    if (informer == informers.end()) return std::nullopt;
+    std::vector<k8s::Json> out;
+    (*informer)->cache().ForEach(ns, selector,
+                                 [&](const k8s::Json& object) { out.push_back(trimmed(object)); });
+    if (watched.empty() || !ns.empty()) return out;
+    // Every namespace asked (chunkservers of other clusters claim disks): the informers hold the
+    // watched one; the others come from the API server, a page at a time, trimmed as they come.
+    // Listing all namespaces instead re-read this operator's own 1,000 Deployments every
+    // reconcile (~40 MiB decoded at once).
+    k8s::ListOptions list;
+    list.label_selector = selector;
+    list.field_selector = "metadata.namespace!=" + watched;
+    list.limit = 100;
+    while (true) {
+      auto page = client->List(resource, "", list);
+      if (!page.ok()) return std::nullopt;  // the reconcile lists again and reports the error
+      for (const auto& item : page->items) out.push_back(trimmed(item));
+      if (page->continue_token.empty()) return out;
+      list.continue_token = page->continue_token;
     }
-    return std::nullopt;
   };
   ClusterReconciler reconciler(client, reconciler_options, registrar_factory);
 

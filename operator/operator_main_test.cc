@@ -125,5 +125,46 @@ TEST(RunLeaderTermTest, ASecondTermReconcilesAgain) {
       << Deployments(client) << " Deployments after the second term started";
 }
 
+// An operator watching one namespace still honours disks claimed by chunkservers of clusters in
+// other namespaces (its informers see only its own; the others come from the API server).
+TEST(RunLeaderTermTest, WatchingOneNamespaceSeesDisksClaimedInOthers) {
+  k8s::FakeKubeClient client;
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(client.Create(k8s::resources::kNodes, "", NodeObject(i)).ok());
+  }
+  Json foreign = {{"apiVersion", "apps/v1"},
+                  {"kind", "Deployment"},
+                  {"metadata",
+                   {{"name", "x-chunkserver-n1-sdb"},
+                    {"namespace", "other"},
+                    {"labels",
+                     {{kLabelComponent, "chunkserver"},
+                      {kLabelInstance, "x"},
+                      {kLabelNode, "n1"},
+                      {kLabelDevice, "sdb"},
+                      {kLabelManagedBy, kManagedBy}}}}}};
+  ASSERT_TRUE(client.Create(k8s::resources::kDeployments, "other", foreign).ok());
+  ASSERT_TRUE(client.Create(kCurveClusters, "curve", ClusterObject()).ok());
+  OperatorOptions options;
+  options.mds_address = "127.0.0.1:1";
+  options.watch_namespace = "curve";
+  auto registrar = [](const std::string&) -> Result<std::unique_ptr<TopologyRegistrar>> {
+    return std::unique_ptr<TopologyRegistrar>(std::make_unique<FakeRegistrar>());
+  };
+  auto message = [&] {
+    auto cluster = client.Get(kCurveClusters, "curve", "c1");
+    if (!cluster.ok()) return std::string();
+    return cluster->value("status", Json::object()).value("message", "");
+  };
+  std::jthread term(
+      [&](std::stop_token stop) { RunLeaderTerm(&client, options, registrar, stop); });
+  EXPECT_TRUE(curve::testing::PollUntil(
+      [&] { return message().find("used by CurveCluster other/x") != std::string::npos; },
+      std::chrono::seconds(10)))
+      << message();
+  EXPECT_EQ(Deployments(client), 8u);  // etcd and MDS x3, chunkservers on n2 and n3 only
+  EXPECT_FALSE(client.Get(k8s::resources::kDeployments, "curve", "c1-chunkserver-n1-sdb").ok());
+}
+
 }  // namespace
 }  // namespace curve::op

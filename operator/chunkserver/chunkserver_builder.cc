@@ -56,11 +56,17 @@ std::vector<std::string> ChunkserverArgs(const ChunkserverPlacement& cs,
 
 std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
   std::vector<DesiredObject> out;
+  ForEachChunkserverObject(ctx, [&](DesiredObject object) { out.push_back(std::move(object)); });
+  return out;
+}
+
+void ForEachChunkserverObject(const BuildContext& ctx,
+                              const std::function<void(DesiredObject object)>& emit) {
   const std::string config_name = ObjectName({ctx.name(), "chunkserver", "config"});
   // Keys of ChunkServerOptions (daemon_flags.h); copysets per chunkserver are the MDS's.
   std::map<std::string, std::string> config = {
       {std::string(daemon::kChunkserverMdsAddresses), ctx.MdsAddresses()}};
-  out.push_back(
+  emit(
       ConfigMapObject(ctx, config_name, "chunkserver",
                       {{"chunkserver.conf", ConfigFile(config)}, {"prepare.sh", PrepareScript()}}));
   std::map<std::string, std::string> poolset_types;
@@ -95,7 +101,7 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
         {"backoffLimit", 6},
         {"template",
          {{"metadata", {{"labels", prepare["metadata"]["labels"]}}}, {"spec", prepare_pod}}}};
-    out.push_back({k8s::resources::kJobs, std::move(prepare), /*create_only=*/true});
+    emit({k8s::resources::kJobs, std::move(prepare), /*create_only=*/true});
 
     // Chunkserver.
     // The kubelet probes the pod IP (the node's address) unless told the disk's own address.
@@ -116,10 +122,9 @@ std::vector<DesiredObject> BuildChunkservers(const BuildContext& ctx) {
         SingletonDeployment(ctx, ChunkserverName(ctx, cs), "chunkserver", labels,
                             PinnedPodSpec(ctx, cs.node, Json::array({container}), volumes));
     deployment["metadata"]["annotations"] = {{kAnnotationPort, std::to_string(cs.port)}};
-    out.push_back({k8s::resources::kDeployments, std::move(deployment)});
+    emit({k8s::resources::kDeployments, std::move(deployment)});
   }
-  out.push_back(DisruptionBudget(ctx, "chunkserver"));
-  return out;
+  emit(DisruptionBudget(ctx, "chunkserver"));
 }
 
 }  // namespace curve::op

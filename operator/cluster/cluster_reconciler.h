@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "operator/cluster/desired_state.h"
@@ -24,11 +25,13 @@ inline constexpr char kAppliedHashAnnotation[] = "curve.io/applied-hash";
 
 // Where the reconcile reads the live copy of an object it applies (an informer cache):
 // nullopt when absent. Without one, the reconcile asks the API server (a read, never a write).
+// For create-only objects (Jobs) only presence counts: metadata is enough.
 using ObjectLookup = std::function<std::optional<k8s::Json>(
     const k8s::Resource& resource, const std::string& ns, const std::string& name)>;
 
 // Where the reconcile lists objects of the kinds it owns by label selector (an informer cache):
-// nullopt when the cache does not cover the request; then the API server is asked.
+// nullopt when the cache does not cover the request; then the API server is asked. The objects
+// need only apiVersion, kind, metadata and status (the reconcile reads nothing else of them).
 using ObjectLister = std::function<std::optional<std::vector<k8s::Json>>(
     const k8s::Resource& resource, const std::string& ns, const std::string& label_selector)>;
 
@@ -77,6 +80,12 @@ class ClusterReconciler {
  private:
   Result<k8s::ReconcileResult> ReconcileDelete(const k8s::Json& cluster, const ClusterSpec& spec);
   Status ApplyObject(const DesiredObject& desired);
+  // Builds the desired objects (ForEachDesiredObject) and applies them in build order, a batch
+  // at a time, options_.apply_parallelism at once; the first failure stops applying and is
+  // returned. Records the names of the desired Deployments per component in *deployments.
+  Status ApplyDesiredState(const BuildContext& ctx,
+                           std::map<std::string, std::set<std::string>>* deployments);
+  Status ApplyBatch(const std::vector<DesiredObject>& batch);
   // Objects of `resource` in `ns` ("" = all) matching `selector`: options_.lister, else a list.
   Result<std::vector<k8s::Json>> ListOwned(const k8s::Resource& resource, const std::string& ns,
                                            const std::string& selector);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <set>
 
 #include "common/testing/subprocess.h"
 #include "operator/k8s/fake_kube_client.h"
@@ -293,6 +294,141 @@ TEST_F(ClusterReconcilerTest, ClaimedDiskStaysWhenDiscoveryReportsItsFileSystem)
   k8s::ListOptions c2;
   c2.label_selector = "app.kubernetes.io/instance=c2,app.kubernetes.io/component=chunkserver";
   EXPECT_TRUE(client_.ListAll(k8s::resources::kDeployments, "curve", c2)->items.empty());
+}
+
+// Forwards to a FakeKubeClient; applying the Deployment named `fail_apply_of` fails.
+class FailingApplyClient : public k8s::KubeClient {
+ public:
+  explicit FailingApplyClient(k8s::FakeKubeClient* fake) : fake_(fake) {}
+  std::string fail_apply_of;
+
+  Result<Json> Get(const k8s::Resource& r, std::string_view ns, std::string_view name,
+                   std::string_view sub) override {
+    return fake_->Get(r, ns, name, sub);
+  }
+  Result<k8s::ListPage> List(const k8s::Resource& r, std::string_view ns,
+                             const k8s::ListOptions& o) override {
+    return fake_->List(r, ns, o);
+  }
+  Result<std::unique_ptr<k8s::WatchStream>> Watch(const k8s::Resource& r, std::string_view ns,
+                                                  const k8s::WatchOptions& o,
+                                                  k8s::WatchEventHandler on_event,
+                                                  k8s::WatchDoneHandler on_done) override {
+    return fake_->Watch(r, ns, o, std::move(on_event), std::move(on_done));
+  }
+  Result<Json> Create(const k8s::Resource& r, std::string_view ns, const Json& object,
+                      const k8s::WriteOptions& o) override {
+    return fake_->Create(r, ns, object, o);
+  }
+  Result<Json> Update(const k8s::Resource& r, std::string_view ns, const Json& object,
+                      std::string_view sub, const k8s::WriteOptions& o) override {
+    return fake_->Update(r, ns, object, sub, o);
+  }
+  Result<Json> Apply(const k8s::Resource& r, std::string_view ns, std::string_view name,
+                     const Json& object, const k8s::ApplyOptions& o,
+                     std::string_view sub) override {
+    if (r == k8s::resources::kDeployments && name == fail_apply_of) {
+      return UnavailableError("injected failure applying " + std::string(name));
+    }
+    return fake_->Apply(r, ns, name, object, o, sub);
+  }
+  Result<Json> MergePatch(const k8s::Resource& r, std::string_view ns, std::string_view name,
+                          const Json& patch, std::string_view sub,
+                          const k8s::WriteOptions& o) override {
+    return fake_->MergePatch(r, ns, name, patch, sub, o);
+  }
+  Status Delete(const k8s::Resource& r, std::string_view ns, std::string_view name,
+                const k8s::DeleteOptions& o) override {
+    return fake_->Delete(r, ns, name, o);
+  }
+
+ private:
+  k8s::FakeKubeClient* fake_;
+};
+
+// 3 nodes x 24 disks: 144 chunkserver objects, applied as they are built in batches of
+// 16 x apply_parallelism. A failure stops the batches after it; the next reconcile completes.
+// Live copies come from a lookup and lists from a lister that keeps only metadata and status
+// (an informer cache's contract); create-only Jobs are looked up there, not fetched.
+TEST_F(ClusterReconcilerTest, ManyDisksAppliedInBatchesFromCachesStoppingAtAFailure) {
+  for (int i = 1; i <= 3; ++i) {
+    std::vector<DiscoveredDevice> disks;
+    for (int d = 0; d < 24; ++d) {
+      DiscoveredDevice disk;
+      disk.name = "sd" + std::string(1, static_cast<char>('b' + d));
+      disks.push_back(disk);
+    }
+    Json node = NodeObject("n" + std::to_string(i), "z" + std::to_string(i));
+    node["metadata"]["annotations"][kDiscoveredDevicesAnnotation] = FormatDiscoveryReport(disks);
+    ASSERT_TRUE(client_.Create(k8s::resources::kNodes, "", node).ok());
+  }
+  Json object = ClusterObject(false);
+  object["spec"]["storage"].erase("devices");
+  object["spec"]["storage"]["useAllDevices"] = true;
+  ASSERT_TRUE(client_.Create(kCurveClusters, "curve", object).ok());
+
+  FailingApplyClient client(&client_);
+  client.fail_apply_of = "c1-chunkserver-n2-sdm";
+  std::mutex mu;
+  std::multiset<std::string> looked_up;
+  ReconcilerOptions options{"127.0.0.1:1", std::chrono::seconds(30), nullptr, nullptr};
+  options.apply_parallelism = 2;
+  options.lookup = [&](const k8s::Resource& resource, const std::string& ns,
+                       const std::string& name) -> std::optional<Json> {
+    {
+      std::lock_guard lock(mu);
+      looked_up.insert(name);
+    }
+    auto got = client_.Get(resource, ns, name);
+    if (!got.ok()) return std::nullopt;
+    return std::move(got).value();
+  };
+  options.lister = [&](const k8s::Resource& resource, const std::string& ns,
+                       const std::string& selector) -> std::optional<std::vector<Json>> {
+    k8s::ListOptions list;
+    list.label_selector = selector;
+    auto all = client_.ListAll(resource, ns, list);
+    if (!all.ok()) return std::nullopt;
+    std::vector<Json> out;
+    for (auto& item : all->items) {
+      Json kept = {{"metadata", item["metadata"]}};
+      if (item.contains("status")) kept["status"] = item["status"];
+      out.push_back(std::move(kept));
+    }
+    return out;
+  };
+  ClusterReconciler reconciler(&client, options, [this](const std::string&) {
+    return Result<std::unique_ptr<TopologyRegistrar>>(std::make_unique<FakeRegistrar>(&mds_));
+  });
+  auto chunkservers = [&] {
+    k8s::ListOptions list;
+    list.label_selector = std::string(kLabelComponent) + "=chunkserver";
+    return client_.ListAll(k8s::resources::kDeployments, "curve", list)->items.size();
+  };
+
+  auto failed = reconciler.Reconcile("curve/c1");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("injected failure applying c1-chunkserver-n2-sdm"),
+            std::string::npos)
+      << failed.status();
+  // n1's 24 and n2's first disks went in earlier batches; nothing after the failed batch.
+  EXPECT_GT(chunkservers(), 24u);
+  EXPECT_LT(chunkservers(), 48u);
+
+  client.fail_apply_of.clear();
+  ASSERT_TRUE(reconciler.Reconcile("curve/c1").ok());
+  EXPECT_EQ(chunkservers(), 72u);
+  EXPECT_EQ(client_.ListAll(k8s::resources::kJobs, "curve")->items.size(), 72u);
+  EXPECT_EQ(Get()["status"]["chunkservers"]["display"], "0/72");
+  EXPECT_TRUE(looked_up.count("c1-prepare-n3-sdy"));
+
+  // Steady: no writes, and the Jobs are not fetched from the API server one by one.
+  int64_t writes = client_.writes();
+  int64_t gets = client_.Calls("get");
+  looked_up.clear();
+  ASSERT_TRUE(reconciler.Reconcile("curve/c1").ok());
+  EXPECT_EQ(client_.writes(), writes);
+  EXPECT_EQ(looked_up.size(), static_cast<size_t>(client_.Calls("get") - gets - 1));  // + the CR
 }
 
 TEST(ContainsFieldsTest, Table) {

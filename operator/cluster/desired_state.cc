@@ -11,11 +11,17 @@ namespace curve::op {
 
 std::vector<DesiredObject> BuildDesiredState(const BuildContext& ctx) {
   std::vector<DesiredObject> out;
-  for (auto builder : {BuildEtcd, BuildMds, BuildChunkservers, BuildSnapshotClone}) {
-    auto objects = builder(ctx);
-    for (auto& o : objects) out.push_back(std::move(o));
-  }
+  ForEachDesiredObject(ctx, [&](DesiredObject object) { out.push_back(std::move(object)); });
   return out;
+}
+
+void ForEachDesiredObject(const BuildContext& ctx,
+                          const std::function<void(DesiredObject object)>& emit) {
+  for (auto builder : {BuildEtcd, BuildMds}) {
+    for (auto& o : builder(ctx)) emit(std::move(o));
+  }
+  ForEachChunkserverObject(ctx, emit);
+  for (auto& o : BuildSnapshotClone(ctx)) emit(std::move(o));
 }
 
 std::string PhysicalPoolName(const std::string& poolset) { return poolset + "-pool"; }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "operator/objects/object_builder.h"
@@ -10,6 +11,10 @@ namespace curve::op {
 // The pure reconcile builder: every object a CurveCluster wants, in apply order (config,
 // etcd, MDS, chunkservers, snapshotclone), deterministic for the same input.
 std::vector<DesiredObject> BuildDesiredState(const BuildContext& ctx);
+// The same objects in the same order, handed to `emit` as they are built, so the ~2,000
+// objects of a 1,000-disk cluster need not be in memory at once.
+void ForEachDesiredObject(const BuildContext& ctx,
+                          const std::function<void(DesiredObject object)>& emit);
 
 // The cluster map registered with the MDS: the CR's poolsets, one physical pool per used
 // poolset ("<poolset>-pool", copysets per chunkserver from storage.copySets), one server per

@@ -148,6 +148,38 @@ TEST(DesiredStateTest, Deterministic) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].object, b[i].object);
 }
 
+// Streamed in apply order, role by role (etcd, MDS, chunkservers, snapshotclone), each disk's
+// prepare Job just before its chunkserver Deployment: a reconcile applies them as they come.
+TEST(DesiredStateTest, ForEachDesiredObjectStreamsInApplyOrder) {
+  ClusterSpec spec = ThreeNodeSpec();
+  spec.snapshot_clone_enabled = true;
+  S3Spec s3;
+  s3.nos_address = "http://s3:9000";
+  s3.bucket_name = "b";
+  spec.s3 = s3;
+  BuildContext ctx = Context(spec, ThreeNodes());
+  std::vector<std::string> components;
+  std::vector<std::string> kinds;
+  ForEachDesiredObject(ctx, [&](DesiredObject o) {
+    components.push_back(o.object["metadata"]["labels"]["app.kubernetes.io/component"]);
+    kinds.push_back(o.object["kind"].get<std::string>() + "/" + k8s::Name(o.object));
+  });
+  auto all = BuildDesiredState(ctx);
+  ASSERT_EQ(kinds.size(), all.size());
+  std::vector<std::string> roles;
+  for (const auto& c : components) {
+    if (c != "prepare" && (roles.empty() || roles.back() != c)) roles.push_back(c);
+  }
+  EXPECT_EQ(roles, (std::vector<std::string>{"etcd", "mds", "chunkserver", "snapshotclone"}));
+  int pairs = 0;
+  for (size_t i = 0; i + 1 < kinds.size(); ++i) {
+    if (kinds[i].rfind("Job/c1-prepare-", 0) != 0) continue;
+    EXPECT_EQ(kinds[i + 1], "Deployment/c1-chunkserver-" + kinds[i].substr(15));
+    ++pairs;
+  }
+  EXPECT_EQ(pairs, 3);
+}
+
 TEST(DesiredStateTest, SnapshotCloneKeysNeverInConfigMaps) {
   ClusterSpec spec = ThreeNodeSpec();
   spec.snapshot_clone_enabled = true;

@@ -96,8 +96,10 @@ bool MatchesFieldSelector(const Json& object, std::string_view selector) {
     std::string_view field = term.substr(0, eq);
     std::string_view value = term.substr(eq + 1);
     if (!value.empty() && value.front() == '=') value.remove_prefix(1);
-    if (field == "metadata.name" && Name(object) != value) return false;
-    if (field == "metadata.namespace" && Namespace(object) != value) return false;
+    bool negate = field.ends_with('!');  // "f!=v"
+    if (negate) field.remove_suffix(1);
+    if (field == "metadata.name" && (Name(object) == value) == negate) return false;
+    if (field == "metadata.namespace" && (Namespace(object) == value) == negate) return false;
   }
   return true;
 }
