@@ -185,16 +185,48 @@ Status NodeServer::DoStage(const v1::NodeStageVolumeRequest& request) {
   }
   volume.user = id->user;
   volume.file_name = id->file_name;
+  if (existing.ok()) {  // a repeated stage keeps the publications
+    volume.targets = existing->targets;
+    volume.single_writer = existing->single_writer;
+  }
   auto size = request.volume_context().find("sizeBytes");
   if (size != request.volume_context().end()) {
     volume.size_bytes = std::strtoll(size->second.c_str(), nullptr, 10);
   }
+  // A volume an earlier NodeStage finished staging (and maybe published) stays as it is when
+  // this one fails; anything else this call attaches is undone on failure.
+  bool staged_before = existing.ok() && (existing->block || !existing->targets.empty() ||
+                                         mounter_.FindMount(existing->staging_path).ok());
   CURVE_ASSIGN_OR_RETURN(volume.device, attacher_.Attach({volume.volume_id, volume.user,
                                                           volume.file_name, volume.size_bytes}));
   // Recorded before mounting: a crash from here on leaves a record that restart or unstage
   // cleans up.
-  CURVE_RETURN_IF_ERROR(store_.Save(volume));
-  return MountStaged(volume);
+  Status status = store_.Save(volume);
+  if (status.ok()) status = MountStaged(volume);
+  if (!status.ok() && !staged_before) UndoStage(volume);
+  return status;
+}
+
+void NodeServer::UndoStage(const StagedVolume& volume) {
+  Status undone = Status::Ok();
+  auto mounted = mounter_.FindMount(volume.staging_path);
+  if (mounted.ok() && mounted->source == volume.device) {
+    undone = mounter_.Unmount(volume.staging_path);
+  }
+  if (undone.ok()) undone = attacher_.Detach(volume.volume_id);
+  // The record stays while the volume may still be attached, so NodeUnstageVolume or a restart
+  // finds it.
+  if (undone.ok()) undone = store_.Remove(volume.volume_id);
+  auto logger = curve::log::Get("csi");
+  if (undone.ok()) {
+    logger->info("op=NodeStageVolume volume={} device={} msg=\"stage failed; volume detached\"",
+                 volume.volume_id, volume.device);
+  } else {
+    logger->error(
+        "op=NodeStageVolume volume={} device={} err=\"{}\" msg=\"stage failed and could not be "
+        "undone; NodeUnstageVolume cleans up\"",
+        volume.volume_id, volume.device, undone.ToString());
+  }
 }
 
 Status NodeServer::DoUnstage(const v1::NodeUnstageVolumeRequest& request) {

@@ -82,6 +82,9 @@ class NodeServer final : public ::csi::v1::Node::Service {
   // Bind-mounts the staged volume (its staging mount, or its device for block access) at
   // `target`.
   Status BindTarget(const StagedVolume& staged, const std::string& target, bool read_only);
+  // After a failed NodeStage: unmounts the staging path when mounted from `volume`'s device,
+  // detaches the volume and removes its record, logging the outcome.
+  void UndoStage(const StagedVolume& volume);
   // Formats when blank and mounts the staged device at its staging path.
   Status MountStaged(const StagedVolume& volume);
   // Attaches and mounts one recorded volume.

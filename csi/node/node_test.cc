@@ -263,6 +263,49 @@ TEST_F(NodeServerTest, UnstageWorksAfterLossOfState) {
   EXPECT_TRUE(mounter_.mounts.empty());
 }
 
+// A stage failing after the attach (here the mount) detaches the volume and drops its record,
+// so no attach daemon or loop device is left behind; a retry attaches again.
+TEST_F(NodeServerTest, FailedStageDetachesTheVolume) {
+  mounter_.mount_error = InternalError("mount: bad option");
+  EXPECT_EQ(Stage(id_, Mount()).error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_TRUE(attacher_.attached.empty());
+  EXPECT_EQ(store_.Load(id_).status().code(), StatusCode::kNotFound);
+  // A half-done stage (attached and recorded, not mounted, e.g. the plugin crashed) that fails
+  // again is undone too.
+  ASSERT_TRUE(attacher_.Attach({id_, "k8s", "vol1", 0}).ok());
+  StagedVolume half;
+  half.volume_id = id_;
+  half.staging_path = dir_.path() + "/stage";
+  half.device = "/dev/fake-" + id_;
+  half.fs_type = "ext4";
+  half.user = "k8s";
+  half.file_name = "vol1";
+  ASSERT_TRUE(store_.Save(half).ok());
+  EXPECT_FALSE(Stage(id_, Mount()).ok());
+  EXPECT_TRUE(attacher_.attached.empty());
+  EXPECT_EQ(store_.Load(id_).status().code(), StatusCode::kNotFound);
+
+  mounter_.mount_error = Status::Ok();
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  EXPECT_EQ(attacher_.attached.count(id_), 1u);
+}
+
+// A volume staged and published by an earlier NodeStage stays attached, with its record and
+// publications, when a repeated stage fails (here: its staging mount vanished and cannot be made
+// again).
+TEST_F(NodeServerTest, FailedRestageKeepsAStagedVolume) {
+  ASSERT_TRUE(Stage(id_, Mount()).ok());
+  ASSERT_TRUE(Publish(id_, Mount(), false).ok());
+  ASSERT_TRUE(Stage(id_, Mount()).ok());  // repeated: the record keeps the publication
+  EXPECT_EQ(store_.Load(id_)->targets, std::vector<std::string>{dir_.path() + "/target"});
+  mounter_.mounts.erase(dir_.path() + "/stage");
+  mounter_.mount_error = InternalError("mount: no memory");
+  EXPECT_FALSE(Stage(id_, Mount()).ok());
+  EXPECT_EQ(attacher_.attached.count(id_), 1u);
+  ASSERT_TRUE(store_.Load(id_).ok());
+  EXPECT_EQ(store_.Load(id_)->targets, std::vector<std::string>{dir_.path() + "/target"});
+}
+
 TEST_F(NodeServerTest, InfoAndCapabilities) {
   v1::NodeGetInfoResponse info;
   v1::NodeGetInfoRequest info_request;

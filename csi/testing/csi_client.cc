@@ -56,10 +56,8 @@ v1::VolumeCapability MountCapability(const std::string& fs_type) {
   return capability;
 }
 
-std::string CreateStagePublish(CsiClient& client, const CsiCluster& cluster,
-                               const std::string& name, const v1::VolumeCapability& capability,
-                               int64_t bytes) {
-  const std::string& dir = cluster.dir();
+v1::Volume CreateVolume(CsiClient& client, const CsiCluster& cluster, const std::string& name,
+                        const v1::VolumeCapability& capability, int64_t bytes) {
   v1::CreateVolumeRequest create;
   create.set_name(name);
   (*create.mutable_parameters())["poolset"] = cluster.poolset();
@@ -69,26 +67,39 @@ std::string CreateStagePublish(CsiClient& client, const CsiCluster& cluster,
   auto status =
       client.Call(client.controller_, &v1::Controller::Stub::CreateVolume, create, &created);
   EXPECT_TRUE(status.ok()) << status.error_message();
-  if (!status.ok()) return "";
-  std::filesystem::create_directories(dir + "/" + name + "/staging");
+  return created.volume();
+}
+
+grpc::Status NodeStage(CsiClient& client, const CsiCluster& cluster, const std::string& name,
+                       const v1::Volume& volume, const v1::VolumeCapability& capability) {
+  std::string staging = cluster.dir() + "/" + name + "/staging";
+  std::filesystem::create_directories(staging);
   v1::NodeStageVolumeRequest stage;
-  stage.set_volume_id(created.volume().volume_id());
-  stage.set_staging_target_path(dir + "/" + name + "/staging");
+  stage.set_volume_id(volume.volume_id());
+  stage.set_staging_target_path(staging);
   *stage.mutable_volume_capability() = capability;
-  *stage.mutable_volume_context() = created.volume().volume_context();
+  *stage.mutable_volume_context() = volume.volume_context();
   v1::NodeStageVolumeResponse staged;
-  status = client.Call(client.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
+  return client.Call(client.node_, &v1::Node::Stub::NodeStageVolume, stage, &staged);
+}
+
+std::string CreateStagePublish(CsiClient& client, const CsiCluster& cluster,
+                               const std::string& name, const v1::VolumeCapability& capability,
+                               int64_t bytes) {
+  v1::Volume volume = CreateVolume(client, cluster, name, capability, bytes);
+  if (volume.volume_id().empty()) return "";
+  auto status = NodeStage(client, cluster, name, volume, capability);
   EXPECT_TRUE(status.ok()) << status.error_message();
   if (!status.ok()) return "";
   v1::NodePublishVolumeRequest publish;
-  publish.set_volume_id(created.volume().volume_id());
-  publish.set_staging_target_path(dir + "/" + name + "/staging");
-  publish.set_target_path(dir + "/" + name + "/target");
+  publish.set_volume_id(volume.volume_id());
+  publish.set_staging_target_path(cluster.dir() + "/" + name + "/staging");
+  publish.set_target_path(cluster.dir() + "/" + name + "/target");
   *publish.mutable_volume_capability() = capability;
   v1::NodePublishVolumeResponse published;
   status = client.Call(client.node_, &v1::Node::Stub::NodePublishVolume, publish, &published);
   EXPECT_TRUE(status.ok()) << status.error_message();
-  return status.ok() ? created.volume().volume_id() : "";
+  return status.ok() ? volume.volume_id() : "";
 }
 
 grpc::Status UnpublishUnstage(CsiClient& client, const CsiCluster& cluster, const std::string& name,

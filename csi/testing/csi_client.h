@@ -48,6 +48,17 @@ std::string StatsCondition(CsiClient& client, const std::string& id, const std::
 // A mount capability (SINGLE_NODE_WRITER) with `fs_type`.
 ::csi::v1::VolumeCapability MountCapability(const std::string& fs_type);
 
+// Creates a volume of `bytes` (0: the default) named `name` in the cluster's poolset; an empty
+// volume after recording a failure.
+::csi::v1::Volume CreateVolume(CsiClient& client, const CsiCluster& cluster,
+                               const std::string& name,
+                               const ::csi::v1::VolumeCapability& capability, int64_t bytes = 0);
+
+// Stages `volume` at <dir>/<name>/staging (made here).
+grpc::Status NodeStage(CsiClient& client, const CsiCluster& cluster, const std::string& name,
+                       const ::csi::v1::Volume& volume,
+                       const ::csi::v1::VolumeCapability& capability);
+
 // Creates a volume of `bytes` (0: the default) named `name` in the cluster's poolset, stages it at
 // <dir>/<name>/staging and publishes it at <dir>/<name>/target. Returns the volume id, or "" after
 // recording a failure.

@@ -18,6 +18,7 @@
 #include "csi/node/linux_mounter.h"
 #include "csi/testing/csi_client.h"
 #include "csi/testing/csi_cluster.h"
+#include "csi/testing/curve_csi_test.h"
 #include "services/attach/attach_state.h"
 
 namespace curve::csi::testing {
@@ -102,28 +103,8 @@ int64_t PhysicalOffset(const std::string& file, int64_t offset) {
   return static_cast<int64_t>(extent.fe_physical + (offset - extent.fe_logical));
 }
 
-class CsiExpandTest : public ::testing::Test {
+class CsiExpandTest : public CurveCsiTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) != 0) {
-      GTEST_SKIP() << "needs root, /dev/fuse and loop devices";
-    }
-    CsiClusterOptions options;
-    options.mds_bin = CURVE_MDS_BIN;
-    options.csi_bin = CURVE_CSI_BIN;
-    options.attacher = "curve";
-    auto cluster = CsiCluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = std::move(cluster).value();
-    client_ = std::make_unique<CsiClient>(cluster_->endpoint());
-  }
-  void TearDown() override {
-    if (cluster_) {
-      std::string cleaned = cluster_->CleanUpMountsAndLoops();
-      if (!cleaned.empty()) std::cerr << "cleanup:\n" << cleaned;
-    }
-  }
-
   std::string Staging(const std::string& name) { return cluster_->dir() + "/" + name + "/staging"; }
   std::string Target(const std::string& name) { return cluster_->dir() + "/" + name + "/target"; }
 
@@ -208,9 +189,6 @@ class CsiExpandTest : public ::testing::Test {
         << "the block is not at device offset " << physical;
     ASSERT_EQ(unlink(big.c_str()), 0);
   }
-
-  std::unique_ptr<CsiCluster> cluster_;
-  std::unique_ptr<CsiClient> client_;
 };
 
 // xfs grows online while published; data written before stays; a second expansion while the

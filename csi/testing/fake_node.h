@@ -77,6 +77,7 @@ class FakeMounter : public Mounter {
   }
   Status Mount(const std::string& source, const std::string& target, const std::string& fs_type,
                const std::vector<std::string>& options) override {
+    if (!mount_error.ok()) return mount_error;
     mounts[target] = MountPoint{source, target, fs_type, "/", false};
     return Status::Ok();
   }
@@ -114,6 +115,7 @@ class FakeMounter : public Mounter {
   std::vector<std::string> resizes;     // "<device> offline" or "<device> at <mount path>"
   int format_calls = 0;
   int resize_calls = 0;
+  Status mount_error;  // what Mount answers when not OK (e.g. a bad mount option)
 };
 
 }  // namespace curve::csi::testing
