@@ -137,18 +137,23 @@ Result<std::string> LinuxMounter::GetFormat(const std::string& device) {
 }
 
 Status LinuxMounter::Format(const std::string& device, const std::string& fs_type) {
-  std::vector<std::string> argv;
-  if (fs_type == "ext4") {
-    argv = {"mkfs.ext4", "-F", "-q",
-            "-m0",       "-E", "nodiscard,lazy_itable_init=1,lazy_journal_init=1",
-            device};
-  } else if (fs_type == "xfs") {
-    argv = {"mkfs.xfs", "-f", "-q", "-K", device};
-  } else {
+  if (fs_type == "xfs") return RunChecked({"mkfs.xfs", "-f", "-q", "-K", device}).status();
+  if (fs_type != "ext4") {
     return InvalidArgumentError("cannot format " + device + " as '" + fs_type +
                                 "': expected ext4 or xfs");
   }
-  return RunChecked(argv).status();
+  // A blank volume reads as zeros (CurveBS serves never-written blocks as zeros), so ext4 is made
+  // with its inode tables and journal taken as zeroed: mke2fs writes neither and marks every
+  // group ITABLE_ZEROED, so the kernel's ext4lazyinit thread never writes them either (about
+  // 16 MiB per GiB of volume). nodiscard: discarding a blank volume only costs time.
+  auto ext4 = [&](const std::string& extended) {
+    return std::vector<std::string>{"mkfs.ext4", "-F", "-q", "-m0", "-E", extended, device};
+  };
+  Status made = RunChecked(ext4("nodiscard,assume_storage_prezeroed=1")).status();
+  if (made.ok() || made.message().find("Bad option") == std::string::npos) return made;
+  // mke2fs before 1.47 lacks assume_storage_prezeroed: the kernel then zeroes the inode tables
+  // in the background after the first mount.
+  return RunChecked(ext4("nodiscard,lazy_itable_init=1,lazy_journal_init=1")).status();
 }
 
 Status LinuxMounter::Mount(const std::string& source, const std::string& target,

@@ -25,7 +25,8 @@ class Mounter {
 
   // The file system type on `device` ("ext4", "xfs", ...), or "" when it carries none.
   virtual Result<std::string> GetFormat(const std::string& device) = 0;
-  // Makes a file system (ext4 or xfs) on a blank device.
+  // Makes a file system (ext4 or xfs) on a blank device, which must read as zeros (a new
+  // volume): ext4's inode tables and journal are not written and never zeroed later.
   virtual Status Format(const std::string& device, const std::string& fs_type) = 0;
   // Mounts a file system; `options` as for mount -o.
   virtual Status Mount(const std::string& source, const std::string& target,

@@ -48,6 +48,8 @@ class CsiCluster {
   std::string poolset() const { return local_cluster_ ? "ssd" : "default"; }
   // The attach daemons' runtime dir (curve attacher).
   std::string attach_dir() const { return dir_.path() + "/attach"; }
+  // The CurveBS cluster of the curve attacher; null for loopfile.
+  const curve::testing::LocalCluster* local_cluster() const { return local_cluster_.get(); }
 
   // SIGKILLs the CSI plugin (mounts and loop devices stay, like a crashed pod); reaps it when
   // it is already dead.
