@@ -42,6 +42,18 @@ void RaftGroup::Propose(std::string data, IndexCallback done) {
       [shared](Status s) { (*shared)(s); });
 }
 
+void RaftGroup::ProposeAll(std::vector<std::pair<std::string, IndexCallback>> proposals) {
+  auto shared =
+      std::make_shared<std::vector<std::pair<std::string, IndexCallback>>>(std::move(proposals));
+  Run(
+      [shared](Replica* r) {
+        for (auto& [data, done] : *shared) r->Propose(std::move(data), std::move(done));
+      },
+      [shared](Status s) {
+        for (auto& [data, done] : *shared) done(s);
+      });
+}
+
 void RaftGroup::ReadBarrier(IndexCallback done) {
   auto shared = std::make_shared<IndexCallback>(std::move(done));
   Run([shared](Replica* r) { r->ReadBarrier(std::move(*shared)); },

@@ -16,6 +16,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "raft/node/group_status.h"
@@ -45,6 +47,9 @@ class RaftGroup : public std::enable_shared_from_this<RaftGroup> {
 
   // Replicates `data`; completes with its log index once committed and applied on this node.
   void Propose(std::string data, IndexCallback done);
+  // Propose for each of `proposals` in order, handed to the driver at once: they join the same
+  // Ready, hence one append per follower and one log write for all of them.
+  void ProposeAll(std::vector<std::pair<std::string, IndexCallback>> proposals);
 
   // Completes (with the index it waited for) once this node's state machine reflects every
   // entry committed before the call: reads of local state in the callback, or after it, are

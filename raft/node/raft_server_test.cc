@@ -166,6 +166,50 @@ TEST_F(ClusterTest, ReplicatesReadsAndRedirectsToTheLeader) {
   for (const auto& p : status->peers) EXPECT_GE(p.match, last) << p.id;
 }
 
+// ProposeAll hands a batch to the driver at once: consecutive indexes, one Ready, so the
+// followers get the entries in far fewer frames than one per entry; on a follower every
+// proposal is refused with the leader's hint.
+TEST_F(ClusterTest, ProposeAllReplicatesABatchInFewFrames) {
+  for (NodeId id : {1, 2, 3}) members_[id].port = curve::testing::PickFreePort();
+  for (NodeId id : {1, 2, 3}) StartServer(id);
+  for (NodeId id : {1, 2, 3}) CreateGroup(id, 7, {1, 2, 3});
+  NodeId leader = WaitForLeader(7);
+  ASSERT_NE(leader, kNoNode);
+  ASSERT_TRUE(Put(leader, 7, "warm", "up").ok());
+  constexpr int kBatch = 40;
+  auto propose_all = [&](NodeId via) {
+    std::vector<std::promise<Result<Index>>> done(kBatch);
+    std::vector<std::pair<std::string, IndexCallback>> batch;
+    for (int i = 0; i < kBatch; ++i) {
+      batch.emplace_back(EncodePut("b" + std::to_string(i), std::to_string(i)),
+                         [&done, i](Result<Index> r) { done[i].set_value(std::move(r)); });
+    }
+    members_[via].groups[7]->ProposeAll(std::move(batch));
+    std::vector<Result<Index>> out;
+    for (auto& d : done) out.push_back(d.get_future().get());
+    return out;
+  };
+  uint64_t frames_before = members_[leader].server->stats().transport.frames_sent;
+  auto results = propose_all(leader);
+  uint64_t frames = members_[leader].server->stats().transport.frames_sent - frames_before;
+  for (int i = 0; i < kBatch; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+    EXPECT_EQ(*results[i], *results[0] + i);
+  }
+  // One append per follower carries the batch; acknowledgements and heartbeats add a few.
+  EXPECT_LT(frames, static_cast<uint64_t>(kBatch)) << frames;
+  ASSERT_TRUE(PollUntil([&] { return SameState(7, {1, 2, 3}); }, kWait));
+  EXPECT_EQ(members_[leader].machines[7]->Get("b39"), "39");
+
+  NodeId follower = leader == 1 ? 2 : 1;
+  for (auto& r : propose_all(follower)) {
+    ASSERT_FALSE(r.ok());
+    auto hint = ParseNotLeader(r.status());
+    ASSERT_TRUE(hint.has_value()) << r.status();
+    EXPECT_EQ(hint->leader, leader);
+  }
+}
+
 TEST_F(ClusterTest, LeaseReadsAndFollowerStatus) {
   for (NodeId id : {1, 2, 3}) members_[id].port = curve::testing::PickFreePort();
   for (NodeId id : {1, 2, 3}) StartServer(id);

@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "common/rpc/grpc_status.h"
 
@@ -20,22 +23,25 @@ Result<std::shared_ptr<Copyset>> ChunkServiceImpl::Find(const ChunkAddress& addr
   return copyset;
 }
 
+raft::IndexCallback ChunkServiceImpl::Applied(CopysetStateMachine* machine,
+                                              std::function<void(Result<uint64_t>)> done) {
+  return [machine, done = std::move(done)](Result<raft::Index> index) {
+    if (!index.ok()) {
+      done(index.status());
+      return;
+    }
+    Status applied = machine->TakeResult(*index);
+    if (!applied.ok()) {
+      done(applied);
+    } else {
+      done(uint64_t{*index});
+    }
+  };
+}
+
 void ChunkServiceImpl::Propose(Copyset& copyset, std::string op,
                                std::function<void(Result<uint64_t>)> done) {
-  CopysetStateMachine* machine = copyset.state_machine.get();
-  copyset.group->Propose(std::move(op),
-                         [machine, done = std::move(done)](Result<raft::Index> index) {
-                           if (!index.ok()) {
-                             done(index.status());
-                             return;
-                           }
-                           Status applied = machine->TakeResult(*index);
-                           if (!applied.ok()) {
-                             done(applied);
-                           } else {
-                             done(uint64_t{*index});
-                           }
-                         });
+  copyset.group->Propose(std::move(op), Applied(copyset.state_machine.get(), std::move(done)));
 }
 
 Status ChunkServiceImpl::Barrier(Copyset& copyset) {
@@ -47,35 +53,45 @@ Status ChunkServiceImpl::Barrier(Copyset& copyset) {
   return future.get();
 }
 
-void ChunkServiceImpl::Write(const WriteChunkRequest& request,
-                             std::function<void(Result<uint64_t>)> done) {
-  auto copyset = Find(request.chunk());
-  if (!copyset.ok()) return done(copyset.status());
+Result<std::shared_ptr<Copyset>> ChunkServiceImpl::CheckWrite(const WriteChunkRequest& request) {
+  CURVE_ASSIGN_OR_RETURN(auto copyset, Find(request.chunk()));
   const uint64_t id = request.chunk().chunk_id();
-  if (Status s = (*copyset)->state_machine->CheckHealthy(id); !s.ok()) return done(s);
+  if (Status s = copyset->state_machine->CheckHealthy(id); !s.ok()) return s;
   // Validate before the log: a write the store would refuse must not be replicated.
   const uint32_t block = 4096;
   if (request.offset() % block != 0 || request.data().size() % block != 0 ||
       request.data().empty()) {
-    return done(InvalidArgumentError("write of " + std::to_string(request.data().size()) +
-                                     " bytes at " + std::to_string(request.offset()) +
-                                     " is not aligned to " + std::to_string(block)));
+    return InvalidArgumentError("write of " + std::to_string(request.data().size()) + " bytes at " +
+                                std::to_string(request.offset()) + " is not aligned to " +
+                                std::to_string(block));
   }
   if (request.offset() + request.data().size() > store_->chunk_size()) {
-    return done(
-        OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size())));
+    return OutOfRangeError("write beyond the chunk size " + std::to_string(store_->chunk_size()));
   }
   // A chunk this write would create needs a pool file: refuse before replicating when none is
   // left (apply still catches a race with concurrent creations).
-  if (!(*copyset)->state_machine->Has(id) && store_->pool()->free_count() == 0) {
-    return done(ResourceExhaustedError(
-        "chunk file pool is exhausted: no file left to create chunk " + std::to_string(id) + " (" +
-        store_->ChunkPath(id) + ") of copyset " + (*copyset)->key.Name()));
+  if (!copyset->state_machine->Has(id) && store_->pool()->free_count() == 0) {
+    return ResourceExhaustedError("chunk file pool is exhausted: no file left to create chunk " +
+                                  std::to_string(id) + " (" + store_->ChunkPath(id) +
+                                  ") of copyset " + copyset->key.Name());
   }
-  Propose(
-      **copyset,
-      CopysetStateMachine::EncodeWrite(id, request.offset(), request.data(), request.sequence()),
-      std::move(done));
+  return copyset;
+}
+
+namespace {
+
+std::string EncodeWriteOf(const WriteChunkRequest& request) {
+  return CopysetStateMachine::EncodeWrite(request.chunk().chunk_id(), request.offset(),
+                                          request.data(), request.sequence());
+}
+
+}  // namespace
+
+void ChunkServiceImpl::Write(const WriteChunkRequest& request,
+                             std::function<void(Result<uint64_t>)> done) {
+  auto copyset = CheckWrite(request);
+  if (!copyset.ok()) return done(copyset.status());
+  Propose(**copyset, EncodeWriteOf(request), std::move(done));
 }
 
 grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunk(grpc::CallbackServerContext* context,
@@ -102,9 +118,13 @@ grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunks(grpc::CallbackServerCont
   // last one to finish answers.
   for (int i = 0; i < n; ++i) response->add_outcomes();
   auto remaining = std::make_shared<std::atomic<int>>(n);
+  // The writes for one copyset reach its driver together (one Ready, one append per follower).
+  std::map<Copyset*, std::pair<std::shared_ptr<Copyset>,
+                               std::vector<std::pair<std::string, raft::IndexCallback>>>>
+      by_copyset;
   for (int i = 0; i < n; ++i) {
     WriteOutcome* outcome = response->mutable_outcomes(i);
-    Write(request->writes(i), [reactor, outcome, remaining](Result<uint64_t> index) {
+    auto done = [reactor, outcome, remaining](Result<uint64_t> index) {
       if (index.ok()) {
         outcome->set_index(*index);
       } else {
@@ -115,8 +135,19 @@ grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunks(grpc::CallbackServerCont
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
         reactor->Finish(grpc::Status::OK);
       }
-    });
+    };
+    const WriteChunkRequest& write = request->writes(i);
+    auto copyset = CheckWrite(write);
+    if (!copyset.ok()) {
+      done(copyset.status());
+      continue;
+    }
+    auto& entry = by_copyset[copyset->get()];
+    entry.first = *copyset;
+    entry.second.emplace_back(EncodeWriteOf(write),
+                              Applied((*copyset)->state_machine.get(), std::move(done)));
   }
+  for (auto& [key, entry] : by_copyset) entry.first->group->ProposeAll(std::move(entry.second));
   return reactor;
 }
 

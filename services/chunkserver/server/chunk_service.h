@@ -44,11 +44,16 @@ class ChunkServiceImpl final
 
  private:
   Result<std::shared_ptr<Copyset>> Find(const ChunkAddress& address);
+  // The copyset a write goes to, or why it is refused before the log.
+  Result<std::shared_ptr<Copyset>> CheckWrite(const WriteChunkRequest& request);
   // Validates and proposes one write; `done` gets the applied index or why not, on the driver
   // thread (or at once for a refusal).
   void Write(const WriteChunkRequest& request, std::function<void(Result<uint64_t>)> done);
   // Proposes `op`; `done` gets the index it was applied at or the failure, on the driver thread.
   static void Propose(Copyset& copyset, std::string op, std::function<void(Result<uint64_t>)> done);
+  // The raft completion of a proposal: `done` gets the index, or the apply's or raft's failure.
+  static raft::IndexCallback Applied(CopysetStateMachine* machine,
+                                     std::function<void(Result<uint64_t>)> done);
   // Waits until local reads of the copyset are linearizable (leader only).
   Status Barrier(Copyset& copyset);
 
