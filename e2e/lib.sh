@@ -104,7 +104,7 @@ stage_cluster() {
   else
     [[ -e /var/lib/curve-e2e/.curve-e2e ]] || STARTED_CLUSTER=1
     log "starting the single-node Kubernetes (e2e/cluster/cluster.sh up)"
-    if ! "$CLUSTER_SH" up | sed 's/^/    /'; then fail "e2e/cluster/cluster.sh up"; return 1; fi
+    if ! "$CLUSTER_SH" up | sed -u 's/^/    /'; then fail "e2e/cluster/cluster.sh up"; return 1; fi
     export KUBECONFIG
     KUBECONFIG=$("$CLUSTER_SH" kubeconfig)
   fi
@@ -120,13 +120,13 @@ stage_images() {
     return 0
   fi
   log "building images from $BIN_DIR (images/build.sh; the first build takes minutes)"
-  if ! "$ROOT/images/build.sh" --bin-dir "$BIN_DIR" sidecars operator csi services | sed 's/^/    /'; then
+  if ! "$ROOT/images/build.sh" --bin-dir "$BIN_DIR" sidecars operator csi services | sed -u 's/^/    /'; then
     fail "images/build.sh"
     return 1
   fi
   if ((EXISTING_CLUSTER)); then
     log "KUBECONFIG given: the cluster must pull the images itself (CURVE_IMAGE_REGISTRY)"
-  elif ! env -u KUBECONFIG "$CLUSTER_SH" import | sed 's/^/    /'; then
+  elif ! env -u KUBECONFIG "$CLUSTER_SH" import | sed -u 's/^/    /'; then
     fail "importing the images into the cluster's containerd"
     return 1
   fi

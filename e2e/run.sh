@@ -196,7 +196,7 @@ on_exit() {
     teardown_attach_daemons || true
     teardown_disks || true
     teardown_host_dirs
-    if ((STARTED_CLUSTER)); then env -u KUBECONFIG "$CLUSTER_SH" down | sed 's/^/    /' || true; fi
+    if ((STARTED_CLUSTER)); then env -u KUBECONFIG "$CLUSTER_SH" down | sed -u 's/^/    /' || true; fi
   fi
   if ((FAILED)); then log "e2e FAILED after $((SECONDS - T0))s"; else log "e2e PASSED in $((SECONDS - T0))s"; fi
   exit $((FAILED ? 1 : 0))

@@ -154,6 +154,16 @@ check_version() {
   fi
 }
 
+# progress_ticker <what> <pid>: a line every minute while <pid> (a long build) runs, so a cold
+# build shows it is alive.
+progress_ticker() {
+  local what=$1 pid=$2 begin
+  begin=$(date +%s)
+  while sleep 60 && kill -0 "$pid" 2>/dev/null; do
+    echo "$PROG: $what: still building ($(($(date +%s) - begin))s)"
+  done
+}
+
 # go_install <out> <version> <ldflags> <package>...: `go install pkg@version` into <out>/bin.
 go_install() {
   local out=$1 ver=$2 ldflags=$3 pkg
@@ -369,9 +379,13 @@ ensure_tool() {
   ) </dev/null >"$log" 2>&1 &
   BUILD_PID=$!
   set +m
+  progress_ticker "$tool $ver" "$BUILD_PID" &
+  local ticker=$!
   wait "$BUILD_PID"
   rc=$?
   BUILD_PID=
+  kill "$ticker" 2>/dev/null
+  wait "$ticker" 2>/dev/null
   set -e
   if ((rc != 0)); then
     {
