@@ -1,7 +1,5 @@
 // curve-operator: reconciles CurveCluster resources; `curve-operator discover` reports a node's
 // block devices (see operator/README.md).
-#include <malloc.h>
-
 #include <cstdio>
 #include <string_view>
 
@@ -9,9 +7,7 @@
 #include "operator/operator_main.h"
 
 int main(int argc, char** argv) {
-  // Few malloc arenas: the many client and informer threads would otherwise each grow their own
-  // and keep freed JSON memory resident.
-  mallopt(M_ARENA_MAX, 2);
+  curve::op::LimitMallocFootprint();
   if (argc > 1 && std::string_view(argv[1]) == "discover") {
     return curve::op::RunDiscover(argc - 1, argv + 1);
   }

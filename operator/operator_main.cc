@@ -1,5 +1,6 @@
 #include "operator/operator_main.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,11 @@
 #include "operator/k8s/rest_kube_client.h"
 
 namespace curve::op {
+
+void LimitMallocFootprint() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+}
 
 bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* error) {
   auto command_line = config::ParseCommandLine(argc, argv);
@@ -119,13 +125,19 @@ void RunLeaderTerm(k8s::KubeClient* client, const OperatorOptions& options,
     if (got.ok()) return std::move(got).value();
     return std::nullopt;  // absent or unreadable: apply (the apply reports real errors)
   };
-  // Only metadata and status (the ObjectLister contract): the spec is most of an object.
+  // What the ObjectLister contract promises and no more: the reconcile holds a list of 1,000
+  // chunkserver Deployments at a time, ~6 MiB with whole metadata and status.
   auto trimmed = [](const k8s::Json& object) {
-    k8s::Json kept = k8s::Json::object();
-    for (const char* field : {"apiVersion", "kind", "metadata", "status"}) {
-      if (object.contains(field)) kept[field] = object[field];
+    k8s::Json kept = {{"metadata", k8s::Json::object()}};
+    if (auto metadata = object.find("metadata"); metadata != object.end()) {
+      for (const char* field : {"name", "namespace", "labels", "annotations"}) {
+        if (auto it = metadata->find(field); it != metadata->end()) kept["metadata"][field] = *it;
+      }
     }
-    if (kept.contains("metadata")) kept["metadata"].erase("managedFields");
+    if (object.contains("status") && object["status"].is_object()) {
+      kept["status"] = object["status"];
+      kept["status"].erase("conditions");
+    }
     return kept;
   };
   reconciler_options.lister =

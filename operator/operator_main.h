@@ -26,6 +26,14 @@ struct OperatorOptions {
   std::chrono::seconds resync{30};
 };
 
+// glibc malloc settings for curve-operator, before any thread starts: at most 2 arenas (the many
+// client and informer threads would otherwise each grow their own and keep freed JSON memory
+// resident) and blocks of 128 KiB or more always mmapped (list pages and large response bodies
+// go back to the system when freed instead of fragmenting the arenas: glibc's adaptive threshold
+// otherwise rises to the largest block freed, ~1 MiB list pages). In the 1,000-disk bench the
+// peak RSS went from 59.5 to ~48 MiB with this and the narrower lister.
+void LimitMallocFootprint();
+
 // Parses "--key=value" flags; INVALID_ARGUMENT-like message in *error on a bad flag.
 bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* options, std::string* error);
 

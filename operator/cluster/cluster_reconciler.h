@@ -31,7 +31,8 @@ using ObjectLookup = std::function<std::optional<k8s::Json>(
 
 // Where the reconcile lists objects of the kinds it owns by label selector (an informer cache):
 // nullopt when the cache does not cover the request; then the API server is asked. The objects
-// need only apiVersion, kind, metadata and status (the reconcile reads nothing else of them).
+// need only metadata.name, namespace, labels and annotations and the status without conditions
+// (the reconcile reads nothing else of them).
 using ObjectLister = std::function<std::optional<std::vector<k8s::Json>>(
     const k8s::Resource& resource, const std::string& ns, const std::string& label_selector)>;
 

@@ -77,7 +77,7 @@ size_t Count(k8s::FakeKubeClient& client, const k8s::Resource& resource,
 }
 
 int Run(int nodes, int disks, std::chrono::seconds settle) {
-  mallopt(M_ARENA_MAX, 2);  // as curve-operator's main
+  LimitMallocFootprint();  // as curve-operator's main
   double start = HeapMiB();
   k8s::FakeKubeClient client;
   std::vector<std::string> names;

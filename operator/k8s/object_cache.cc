@@ -10,8 +10,15 @@ PackedObject::PackedObject(const Json& object)
     auto metadata = object.find("metadata");
     if (metadata != object.end() && metadata->is_object()) {
       auto labels = metadata->find("labels");
-      if (labels != metadata->end() && labels->is_object() && !labels->empty()) {
-        labels_ = {{"metadata", {{"labels", *labels}}}};
+      if (labels != metadata->end() && labels->is_object()) {
+        for (const auto& [key, value] : labels->items()) {
+          if (!value.is_string()) continue;  // not a valid label; selectors never match it
+          labels_ += key;
+          labels_ += '\0';
+          labels_ += value.get_ref<const std::string&>();
+          labels_ += '\0';
+        }
+        labels_.shrink_to_fit();
       }
     }
   }
@@ -28,7 +35,14 @@ std::string_view PackedObject::ns() const {
 
 bool PackedObject::MatchesLabelSelector(std::string_view selector) const {
   if (selector.empty()) return true;
-  return k8s::MatchesLabelSelector(labels_.is_null() ? Json::object() : labels_, selector);
+  Json labels = Json::object();
+  for (size_t at = 0; at < labels_.size();) {
+    size_t key_end = labels_.find('\0', at);
+    size_t value_end = labels_.find('\0', key_end + 1);
+    labels[labels_.substr(at, key_end - at)] = labels_.substr(key_end + 1, value_end - key_end - 1);
+    at = value_end + 1;
+  }
+  return k8s::MatchesLabelSelector(Json{{"metadata", {{"labels", std::move(labels)}}}}, selector);
 }
 
 ObjectCache::Diff ObjectCache::Replace(std::vector<PackedObjectPtr> objects) {
