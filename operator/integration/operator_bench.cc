@@ -7,12 +7,15 @@
 //
 //   operator_bench [--nodes=100] [--disks=10]
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +39,21 @@ const k8s::Resource kClusters{"operator.curve.io", "v1", "curveclusters"};
 
 // A size field of /proc/<pid>/status ("VmHWM": peak resident set, "VmRSS": current) in MiB; 0
 // when unreadable.
+// User + system CPU seconds `pid` used so far; 0 when unreadable.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double StatusMiB(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -158,6 +176,8 @@ int Run(int nodes, int disks) {
       (*env)->cluster().apiserver().AuditedWrites().size() - all_before - steady_writes;
   double operator_rss = StatusMiB((*env)->OperatorPid("bench"), "VmHWM");
   double manager_rss = StatusMiB((*env)->cluster().controller_manager_pid(), "VmHWM");
+  double operator_cpu = CpuSeconds((*env)->OperatorPid("bench"));
+  double manager_cpu = CpuSeconds((*env)->cluster().controller_manager_pid());
   double operator_now = StatusMiB((*env)->OperatorPid("bench"), "VmRSS");
   double manager_now = StatusMiB((*env)->cluster().controller_manager_pid(), "VmRSS");
 
@@ -193,6 +213,8 @@ int Run(int nodes, int disks) {
   Row("operator peak RSS", Format("%.1f MiB", operator_rss),
       Format("kube-controller-manager %.1f MiB", manager_rss),
       Verdict(operator_rss > 0 && operator_rss < 64, "< 64 MiB"));
+  Row("operator CPU (user+sys, whole run)", Format("%.1f s", operator_cpu),
+      Format("kube-controller-manager %.1f s", manager_cpu), "-");
   Row("operator RSS in the steady state", Format("%.1f MiB", operator_now),
       Format("kube-controller-manager %.1f MiB", manager_now), "-");
   Row("steady-state writes (10 s = 5 resyncs)", std::to_string(steady_writes),
