@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <set>
 #include <thread>
 
@@ -148,48 +150,56 @@ Status ClusterReconciler::ApplyObject(const DesiredObject& desired) {
 
 Status ClusterReconciler::ApplyDesiredState(
     const BuildContext& ctx, std::map<std::string, std::set<std::string>>* deployments) {
-  // Built and applied a batch at a time: the objects of a 1,000-disk cluster take ~25 MiB
-  // decoded, a batch a few hundred KiB.
-  const size_t batch_size = 16 * static_cast<size_t>(std::max(1, options_.apply_parallelism));
-  std::vector<DesiredObject> batch;
-  Status first_error;
-  auto flush = [&] {
-    if (first_error.ok() && !batch.empty()) first_error = ApplyBatch(batch);
-    batch.clear();
+  // Built on this thread and applied by apply_parallelism threads as they come, with at most
+  // 16 per thread waiting: the objects of a 1,000-disk cluster take ~25 MiB decoded at once.
+  const size_t threads = static_cast<size_t>(std::max(1, options_.apply_parallelism));
+  const size_t max_queued = 16 * threads;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<DesiredObject> queue;
+  bool built = false;
+  Status first_error;  // the first failure stops applying; objects still queued are dropped
+  auto apply = [&] {
+    while (true) {
+      DesiredObject object;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || built; });
+        if (queue.empty() || !first_error.ok()) return;
+        object = std::move(queue.front());
+        queue.pop_front();
+      }
+      cv.notify_all();
+      Status status = ApplyObject(object);
+      if (!status.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = std::move(status);
+        queue.clear();
+        built = true;  // wakes the other appliers to stop
+        cv.notify_all();
+      }
+    }
   };
+  std::vector<std::jthread> pool;
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(apply);
   ForEachDesiredObject(ctx, [&](DesiredObject object) {
     if (object.resource == k8s::resources::kDeployments) {
       (*deployments)[object.object["metadata"]["labels"].value(kLabelComponent, "")].insert(
           k8s::Name(object.object));
     }
-    if (!first_error.ok()) return;  // the first failure stops applying
-    batch.push_back(std::move(object));
-    if (batch.size() >= batch_size) flush();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return queue.size() < max_queued || !first_error.ok(); });
+    if (!first_error.ok()) return;
+    queue.push_back(std::move(object));
+    cv.notify_all();
   });
-  flush();
-  return first_error;
-}
-
-Status ClusterReconciler::ApplyBatch(const std::vector<DesiredObject>& batch) {
-  std::vector<Status> applied(batch.size());
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  auto apply = [&] {
-    for (size_t i; !failed && (i = next++) < batch.size();) {
-      applied[i] = ApplyObject(batch[i]);
-      if (!applied[i].ok()) failed = true;
-    }
-  };
   {
-    size_t threads = std::min<size_t>(std::max(1, options_.apply_parallelism), batch.size());
-    std::vector<std::jthread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(apply);
-    apply();
+    std::lock_guard<std::mutex> lock(mu);
+    built = true;
   }
-  for (const Status& status : applied) {
-    if (!status.ok()) return status;
-  }
-  return Status();
+  cv.notify_all();
+  pool.clear();  // joins
+  return first_error;
 }
 
 Result<std::vector<Json>> ClusterReconciler::ListOwned(const k8s::Resource& resource,

@@ -81,12 +81,12 @@ class ClusterReconciler {
  private:
   Result<k8s::ReconcileResult> ReconcileDelete(const k8s::Json& cluster, const ClusterSpec& spec);
   Status ApplyObject(const DesiredObject& desired);
-  // Builds the desired objects (ForEachDesiredObject) and applies them in build order, a batch
-  // at a time, options_.apply_parallelism at once; the first failure stops applying and is
-  // returned. Records the names of the desired Deployments per component in *deployments.
+  // Builds the desired objects (ForEachDesiredObject) and applies them in build order as they
+  // are built, options_.apply_parallelism at once (a bounded queue between the builder and the
+  // appliers); the first failure stops applying and is returned. Records the names of the
+  // desired Deployments per component in *deployments.
   Status ApplyDesiredState(const BuildContext& ctx,
                            std::map<std::string, std::set<std::string>>* deployments);
-  Status ApplyBatch(const std::vector<DesiredObject>& batch);
   // Objects of `resource` in `ns` ("" = all) matching `selector`: options_.lister, else a list.
   Result<std::vector<k8s::Json>> ListOwned(const k8s::Resource& resource, const std::string& ns,
                                            const std::string& selector);
