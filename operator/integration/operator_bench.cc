@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/integration/bench_cluster.h"
 #include "operator/integration/operator_kwok_env.h"
 #include "operator/k8s/resource.h"
 
@@ -110,17 +111,7 @@ int Run(int nodes, int disks) {
   double nodes_s = Seconds(Clock::now() - started).count();
 
   if (Status s = (*env)->StartOperator("bench"); !s.ok()) Die("curve-operator", s);
-  Json cluster = {
-      {"apiVersion", "operator.curve.io/v1"},
-      {"kind", "CurveCluster"},
-      {"metadata", {{"name", "big"}, {"namespace", "curve"}}},
-      {"spec",
-       {{"curveVersion", {{"image", "curvebs:v1"}}},
-        {"nodes", std::vector<std::string>(names.begin(), names.begin() + 3)},
-        // 3 copysets per chunkserver: the simulated chunkservers (FakeChunkservers) and the
-        // MDS then handle 1,000 copysets instead of 33,000 before the cluster is Ready.
-        {"storage",
-         {{"nodes", names}, {"useAllDevices", true}, {"deviceFilter", "^sd"}, {"copySets", 3}}}}}};
+  Json cluster = BenchCluster(names);
   started = Clock::now();
   if (auto created = client.Create(kClusters, "curve", cluster); !created.ok()) {
     Die("create the CurveCluster", created.status());

@@ -20,6 +20,7 @@
 
 #include "operator/api/node_inventory.h"
 #include "operator/cluster/cluster_reconciler.h"
+#include "operator/integration/bench_cluster.h"
 #include "operator/k8s/fake_kube_client.h"
 #include "operator/k8s/object_meta.h"
 #include "operator/operator_main.h"
@@ -85,14 +86,7 @@ int Run(int nodes, int disks, std::chrono::seconds settle) {
     if (!client.Create(k8s::resources::kNodes, "", NodeObject(i, disks)).ok()) return 1;
     names.push_back("n" + std::to_string(i));
   }
-  Json cluster = {
-      {"apiVersion", "operator.curve.io/v1"},
-      {"kind", "CurveCluster"},
-      {"metadata", {{"name", "big"}, {"namespace", "curve"}}},
-      {"spec",
-       {{"curveVersion", {{"image", "curvebs:v1"}}},
-        {"nodes", std::vector<std::string>(names.begin(), names.begin() + 3)},
-        {"storage", {{"nodes", names}, {"useAllDevices", true}, {"deviceFilter", "^sd"}}}}}};
+  Json cluster = BenchCluster(names);
   if (!client.Create(kCurveClusters, "curve", cluster).ok()) return 1;
   double before = HeapMiB();
 
