@@ -10,7 +10,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build test test-unit bench playground format format-check clean \
-        tools tools-k8s tools-kwok tools-csi-sanity tools-helm tools-csi-sidecars \
+        tools tools-k8s tools-kwok tools-csi-sanity tools-helm tools-minio tools-csi-sidecars \
         images test-charts e2e-cluster-up e2e-cluster-down e2e playground-down playground-local
 
 all: build
@@ -26,7 +26,7 @@ configure: $(BUILD_DIR)/build.ninja
 build: configure
 	ninja -C $(BUILD_DIR)
 
-# The Go tools (Kubernetes binaries, kwok, csi-sanity, helm) are a fast no-op once cached.
+# The Go tools (Kubernetes binaries, kwok, csi-sanity, helm, minio) are a fast no-op once cached.
 test: deps tools
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
@@ -66,6 +66,7 @@ tools-k8s: ; scripts/go-tools.sh k8s
 tools-kwok: ; scripts/go-tools.sh kwok
 tools-csi-sanity: ; scripts/go-tools.sh csi-sanity
 tools-helm: ; scripts/go-tools.sh helm
+tools-minio: ; scripts/go-tools.sh minio
 tools-csi-sidecars: ; scripts/go-tools.sh csi-sidecars
 
 # Container images with the local Docker engine (images/README.md); IMAGES picks some of

@@ -3,12 +3,13 @@
 # cache outside the clone, so every clone on the machine (CI included) reuses them.
 #
 #   scripts/go-tools.sh <tool>...      build what is missing; tool: k8s kwok etcd csi-sanity
-#                                      helm csi-sidecars all
+#                                      helm minio csi-sidecars all
 #   scripts/go-tools.sh path <tool>    print the directory holding <tool>'s binaries
 #   scripts/go-tools.sh versions       print the pinned versions
 #
 # k8s: kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
 # kwok: kwok kwokctl; etcd: etcd; csi-sanity: csi-sanity; helm: helm
+# minio: minio (an S3 server for common/s3's tests and the snapshot service's)
 # csi-sidecars: csi-provisioner csi-resizer (for images/; not part of `all`)
 #
 # Binaries:  ${CURVE_TOOLS_CACHE:-~/.cache/curve-tools}/<tool>-<version>/bin/
@@ -26,7 +27,9 @@
 # replaces its sibling modules with local paths; its wrapper module simply requires it
 # and lets the siblings resolve to the same release from the proxy (Debian's etcd 3.4.23
 # lacks RequestWatchProgress, which the API server needs to serve streaming watch lists,
-# e.g. to kwok). node-driver-registrar
+# e.g. to kwok). MinIO publishes no module versions, only its commits: it is pinned to a
+# pseudo-version, and its version ldflags (as MinIO's own buildscripts/gen-ldflags.go
+# sets them) are derived from that pseudo-version's date and commit. node-driver-registrar
 # and livenessprobe are not offered by the module proxy this machine reaches (403 for
 # every version probed), so they are not built here. Nothing built here belongs in the
 # repository.
@@ -40,11 +43,12 @@ KWOK_VERSION=v0.8.0
 ETCD_VERSION=v3.6.16
 CSI_TEST_VERSION=v5.6.0
 HELM_VERSION=v3.22.0
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 CSI_PROVISIONER_VERSION=v5.3.0
 CSI_RESIZER_VERSION=v1.14.0
 
-ALL_TOOLS=(csi-sanity helm etcd kwok k8s) # `all`, smallest first
-TOOLS_LIST="k8s kwok etcd csi-sanity helm csi-sidecars"
+ALL_TOOLS=(csi-sanity helm etcd kwok minio k8s) # `all`, smallest first
+TOOLS_LIST="k8s kwok etcd csi-sanity helm minio csi-sidecars"
 
 TOOLS_CACHE=${CURVE_TOOLS_CACHE:-$HOME/.cache/curve-tools}
 GO_CACHE=${CURVE_GO_CACHE:-$HOME/.cache/curve-go}
@@ -79,6 +83,7 @@ tool_version() {
   etcd) echo "$ETCD_VERSION" ;;
   csi-sanity) echo "$CSI_TEST_VERSION" ;;
   helm) echo "$HELM_VERSION" ;;
+  minio) echo "$MINIO_VERSION" ;;
   csi-sidecars) echo "provisioner-$CSI_PROVISIONER_VERSION-resizer-$CSI_RESIZER_VERSION" ;;
   *) return 1 ;;
   esac
@@ -91,6 +96,7 @@ tool_bins() {
   etcd) echo etcd ;;
   csi-sanity) echo csi-sanity ;;
   helm) echo helm ;;
+  minio) echo minio ;;
   csi-sidecars) echo csi-provisioner csi-resizer ;;
   esac
 }
@@ -226,6 +232,24 @@ build_helm() {
     -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$kminor" \
     $v/cmd/helm
   check_version "$HELM_VERSION" "$1/bin/helm" version --short
+}
+
+build_minio() {
+  # The pseudo-version v0.0.0-YYYYMMDDhhmmss-<commit12> gives MinIO's Version (RFC 3339),
+  # ReleaseTag (DEVELOPMENT.<time with dashes>) and commit ids.
+  local ts=${MINIO_VERSION#v0.0.0-} commit v=github.com/minio/minio/cmd tag time
+  commit=${ts#*-}
+  ts=${ts%%-*}
+  if [[ ! $ts =~ ^[0-9]{14}$ || ! $commit =~ ^[0-9a-f]{12}$ ]]; then
+    echo "not a pseudo-version: $MINIO_VERSION"
+    return 1
+  fi
+  time="${ts:0:4}-${ts:4:2}-${ts:6:2}T${ts:8:2}:${ts:10:2}:${ts:12:2}Z"
+  tag="DEVELOPMENT.${time//:/-}"
+  go_install "$1" "$MINIO_VERSION" "-s -w -X $v.Version=$time -X $v.ReleaseTag=$tag \
+    -X $v.CopyrightYear=${ts:0:4} -X $v.CommitID=$commit -X $v.ShortCommitID=$commit" \
+    github.com/minio/minio
+  check_version "$tag" "$1/bin/minio" --version
 }
 
 # k8s_wrapper_directives <kubernetes go.mod> <staging version>: print the wrapper's go,
@@ -428,7 +452,7 @@ main() {
   for arg; do
     case $arg in
     all) tools+=("${ALL_TOOLS[@]}") ;;
-    k8s | kwok | etcd | csi-sanity | helm | csi-sidecars) tools+=("$arg") ;;
+    k8s | kwok | etcd | csi-sanity | helm | minio | csi-sidecars) tools+=("$arg") ;;
     *) die_usage "unknown tool: $arg" ;;
     esac
   done
