@@ -1,0 +1,189 @@
+#include "common/s3/testing/minio_process.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace curve::s3::testing {
+namespace {
+
+using curve::testing::PickFreePort;
+using curve::testing::PollUntil;
+using curve::testing::Subprocess;
+
+// The end of a log file, for error messages.
+std::string Tail(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
+}
+
+// Runs `argv` (its stderr merged into stdout) up to `timeout`; its output, or an error naming
+// the command, its exit status and output.
+Result<std::string> Run(const std::vector<std::string>& argv, std::chrono::minutes timeout) {
+  std::vector<std::string> shell = {"/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"};
+  shell.insert(shell.end(), argv.begin(), argv.end());
+  CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(shell));
+  std::string output;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto line = process.ReadLine(std::chrono::seconds(1));
+    if (line) {
+      output += *line + "\n";
+    } else if (!process.running()) {
+      break;
+    }
+  }
+  while (auto line = process.ReadLine(std::chrono::milliseconds(0))) output += *line + "\n";
+  std::string command;
+  for (const auto& arg : argv) command += (command.empty() ? "" : " ") + arg;
+  auto status = process.Wait(std::chrono::milliseconds(0));
+  if (!status) {
+    process.Kill(SIGTERM);
+    return DeadlineExceededError("'" + command + "' did not finish within " +
+                                 std::to_string(timeout.count()) + " min: " + output);
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return FailedPreconditionError("'" + command + "' failed (wait status " +
+                                   std::to_string(*status) + "): " + output);
+  }
+  return output;
+}
+
+// Whether MinIO on 127.0.0.1:`port` answers its readiness probe with 200.
+bool Ready(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  timeval timeout{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ready = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    std::string request = "GET /minio/health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char answer[32] = {};
+      ssize_t n = ::recv(fd, answer, sizeof(answer) - 1, 0);
+      ready = n > 0 && std::string_view(answer, static_cast<size_t>(n)).find(" 200 ") !=
+                           std::string_view::npos;
+    }
+  }
+  ::close(fd);
+  return ready;
+}
+
+}  // namespace
+
+Result<std::string> MinioProcess::Binary() {
+  const char* env = std::getenv("CURVE_MINIO_BIN");
+  if (env && *env) return std::string(env);
+  static std::mutex build_mu;  // one build per process; the script locks across processes
+  std::lock_guard<std::mutex> lock(build_mu);
+  Result<std::string> built = Run({CURVE_GO_TOOLS_SH, "minio"}, std::chrono::minutes(60));
+  if (!built.ok()) {
+    return FailedPreconditionError("cannot build MinIO: " + built.status().message());
+  }
+  CURVE_ASSIGN_OR_RETURN(std::string dir,
+                         Run({CURVE_GO_TOOLS_SH, "path", "minio"}, std::chrono::minutes(1)));
+  dir = dir.substr(0, dir.find('\n'));
+  std::string binary = dir + "/minio";
+  if (::access(binary.c_str(), X_OK) != 0) {
+    return FailedPreconditionError("scripts/go-tools.sh minio succeeded but " + binary +
+                                   " is not executable");
+  }
+  return binary;
+}
+
+Result<std::unique_ptr<MinioProcess>> MinioProcess::Start(const std::string& dir) {
+  CURVE_ASSIGN_OR_RETURN(std::string binary, Binary());
+  std::unique_ptr<MinioProcess> minio(new MinioProcess());
+  minio->dir_ = dir;
+  // A port picked free may be taken by the time MinIO binds it: try a few.
+  Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    minio->port_ = PickFreePort();
+    minio->console_port_ = PickFreePort();
+    status = minio->Launch(binary);
+    if (status.ok()) return minio;
+    minio->Stop();
+  }
+  return status;
+}
+
+MinioProcess::~MinioProcess() { Stop(); }
+
+std::string MinioProcess::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+int MinioProcess::pid() const { return process_ ? process_->pid() : -1; }
+
+S3Options MinioProcess::Options(const std::string& bucket) const {
+  S3Options options;
+  options.endpoint = endpoint();
+  options.bucket = bucket;
+  options.access_key = access_key_;
+  options.secret_key = secret_key_;
+  return options;
+}
+
+void MinioProcess::Stop() {
+  if (process_) process_->Kill(SIGKILL);
+  process_.reset();
+}
+
+Status MinioProcess::Launch(const std::string& binary) {
+  std::string log = dir_ + "/minio.log";
+  std::error_code error;
+  std::filesystem::create_directories(dir_ + "/data", error);
+  if (error) return InternalError("create " + dir_ + "/data: " + error.message());
+  // sh and env exec in turn, so the PID is MinIO's own.
+  std::vector<std::string> argv = {"/bin/sh",
+                                   "-c",
+                                   "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1",
+                                   "sh",
+                                   log,
+                                   "/usr/bin/env",
+                                   "MINIO_ROOT_USER=" + access_key_,
+                                   "MINIO_ROOT_PASSWORD=" + secret_key_,
+                                   "MINIO_BROWSER=off",
+                                   "MINIO_UPDATE=off",
+                                   binary,
+                                   "server",
+                                   dir_ + "/data",
+                                   "--address",
+                                   "127.0.0.1:" + std::to_string(port_),
+                                   "--console-address",
+                                   "127.0.0.1:" + std::to_string(console_port_),
+                                   "--certs-dir",
+                                   dir_ + "/certs",
+                                   "--quiet"};
+  CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv));
+  process_ = std::make_unique<Subprocess>(std::move(process));
+  bool ready =
+      PollUntil([&] { return !process_->running() || Ready(port_); }, std::chrono::seconds(60));
+  if (!process_->running()) {
+    return UnavailableError("minio exited at start (log " + log + "): " + Tail(log));
+  }
+  if (!ready) {
+    return UnavailableError("minio did not become ready on " + endpoint() +
+                            " within 60s: " + Tail(log));
+  }
+  return Status::Ok();
+}
+
+}  // namespace curve::s3::testing
