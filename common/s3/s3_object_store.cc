@@ -189,15 +189,15 @@ class S3ObjectStore::Impl {
           CallOnce(method, path, query, query_string, payload, payload_sha256);
       bool retry = !response.ok() || Retryable(response->status);
       if (!retry) return response;
-      std::string failure =
-          response.ok() ? Error(*response, name, named).message() : response.status().message();
       if (attempt >= options_.max_attempts) {
         if (response.ok()) return response;
         return UnavailableError(Where(name, named) + ": no answer after " +
-                                std::to_string(attempt) + " attempt(s): " + failure);
+                                std::to_string(attempt) +
+                                " attempt(s): " + response.status().message());
       }
-      logger_->warn("op={} endpoint={} bucket={} attempt={} retry_in_ms={} err={}", name,
-                    endpoint_.url, options_.bucket, attempt, delay.count(), failure);
+      std::string failure = response.ok() ? Error(*response, name, named).message()
+                                          : Where(name, named) + ": " + response.status().message();
+      logger_->warn("op=Retry attempt={} retry_in_ms={} err={}", attempt, delay.count(), failure);
       std::this_thread::sleep_for(delay);
       delay *= 2;
     }
