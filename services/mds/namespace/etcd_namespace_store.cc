@@ -252,7 +252,23 @@ Status EtcdNamespaceStore::RefreshSession(const SessionInfo& session) {
   }
   auto ttl = client_.KeepAliveOnce(current->lease_id());
   if (!ttl.ok()) return ttl.status();
-  return Status::Ok();
+  if (session.sequence() == 0 || session.sequence() == current->sequence()) return Status::Ok();
+  // Only the holder refreshes, so a lost comparison means the session ended (or a retried
+  // refresh stored the same sequence meanwhile).
+  SessionInfo updated = *current;
+  updated.set_sequence(session.sequence());
+  std::string key = prefix_ + "session/" + Hex(session.file_id());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn,
+      client_.Txn({Compare::Value(key, Compare::Result::kEqual, current->SerializeAsString())},
+                  {Op::Put(key, updated.SerializeAsString(), current->lease_id())}));
+  if (txn.succeeded) return Status::Ok();
+  CURVE_ASSIGN_OR_RETURN(auto now, GetSession(session.file_id()));
+  if (now.has_value() && now->session_id() == session.session_id() &&
+      now->sequence() == session.sequence()) {
+    return Status::Ok();
+  }
+  return NotFoundError("session " + session.session_id() + " is not open (expired?)");
 }
 
 Status EtcdNamespaceStore::DeleteSession(const SessionInfo& session) {
@@ -267,6 +283,51 @@ Status EtcdNamespaceStore::DeleteSession(const SessionInfo& session) {
                   {Op::Delete(key)}));
   if (!txn.succeeded) return NotFoundError("session " + session.session_id() + " is not open");
   client_.RevokeLease(current->lease_id()).IgnoreError();
+  return Status::Ok();
+}
+
+Status EtcdNamespaceStore::CreateSnapshot(const FileInfo& raised, int64_t revision,
+                                          const SnapshotInfo& snapshot) {
+  std::string key = FileKey(raised.parent_id(), raised.name());
+  std::string snap = prefix_ + "snap/" + Hex(raised.id());
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn,
+      client_.Txn(
+          {Compare::ModRevision(key, Compare::Result::kEqual, revision), Compare::Missing(snap)},
+          {Op::Put(key, raised.SerializeAsString()), Op::Put(snap, snapshot.SerializeAsString())},
+          {Op::Get(snap)}));
+  if (txn.succeeded) return Status::Ok();
+  if (!txn.results.empty() && !txn.results[0].kvs.empty()) {
+    return AlreadyExistsError("file " + std::to_string(raised.id()) + " has a snapshot");
+  }
+  return AbortedError(raised.name() + " changed concurrently");
+}
+
+Result<std::optional<SnapshotInfo>> EtcdNamespaceStore::GetSnapshot(uint64_t file_id) {
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(prefix_ + "snap/" + Hex(file_id)));
+  if (!kv.has_value()) return std::optional<SnapshotInfo>();
+  CURVE_ASSIGN_OR_RETURN(auto snapshot, Parse<SnapshotInfo>(*kv));
+  return std::optional<SnapshotInfo>(std::move(snapshot));
+}
+
+Status EtcdNamespaceStore::RemoveSnapshot(uint64_t file_id, uint64_t sequence) {
+  std::string key = prefix_ + "snap/" + Hex(file_id);
+  CURVE_ASSIGN_OR_RETURN(auto kv, client_.Get(key));
+  std::optional<SnapshotInfo> current;
+  if (kv.has_value()) {
+    CURVE_ASSIGN_OR_RETURN(current, Parse<SnapshotInfo>(*kv));
+  }
+  if (!current.has_value() || current->sequence() != sequence) {
+    return NotFoundError("file " + std::to_string(file_id) + " has no snapshot at sequence " +
+                         std::to_string(sequence));
+  }
+  CURVE_ASSIGN_OR_RETURN(
+      auto txn, client_.Txn({Compare::ModRevision(key, Compare::Result::kEqual, kv->mod_revision)},
+                            {Op::Delete(key)}));
+  if (!txn.succeeded) {
+    return NotFoundError("file " + std::to_string(file_id) + " has no snapshot at sequence " +
+                         std::to_string(sequence) + " (removed concurrently)");
+  }
   return Status::Ok();
 }
 

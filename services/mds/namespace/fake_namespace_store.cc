@@ -170,6 +170,7 @@ Status FakeNamespaceStore::RefreshSession(const SessionInfo& session) {
   if (it == sessions_.end() || it->second.session_id() != session.session_id()) {
     return NotFoundError("session " + session.session_id() + " is not open");
   }
+  if (session.sequence() != 0) it->second.set_sequence(session.sequence());
   return Status::Ok();
 }
 
@@ -180,6 +181,37 @@ Status FakeNamespaceStore::DeleteSession(const SessionInfo& session) {
     return NotFoundError("session " + session.session_id() + " is not open");
   }
   sessions_.erase(it);
+  return Status::Ok();
+}
+
+Status FakeNamespaceStore::CreateSnapshot(const FileInfo& raised, int64_t revision,
+                                          const SnapshotInfo& snapshot) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find({raised.parent_id(), raised.name()});
+  if (it == files_.end() || it->second.revision != revision) return AbortedError("file changed");
+  if (snapshots_.count(raised.id())) {
+    return AlreadyExistsError("file " + std::to_string(raised.id()) + " has a snapshot");
+  }
+  it->second = {raised, ++revision_};
+  snapshots_[raised.id()] = snapshot;
+  return Status::Ok();
+}
+
+Result<std::optional<SnapshotInfo>> FakeNamespaceStore::GetSnapshot(uint64_t file_id) {
+  std::lock_guard lock(mu_);
+  auto it = snapshots_.find(file_id);
+  if (it == snapshots_.end()) return std::optional<SnapshotInfo>();
+  return std::optional<SnapshotInfo>(it->second);
+}
+
+Status FakeNamespaceStore::RemoveSnapshot(uint64_t file_id, uint64_t sequence) {
+  std::lock_guard lock(mu_);
+  auto it = snapshots_.find(file_id);
+  if (it == snapshots_.end() || it->second.sequence() != sequence) {
+    return NotFoundError("file " + std::to_string(file_id) + " has no snapshot at sequence " +
+                         std::to_string(sequence));
+  }
+  snapshots_.erase(it);
   return Status::Ok();
 }
 

@@ -43,6 +43,12 @@ Status NamespaceManager::Delete(const std::string& user, const std::string& path
         return FailedPreconditionError("volume " + path + " is open by client " +
                                        session->client());
       }
+      CURVE_ASSIGN_OR_RETURN(auto snapshot, store_.GetSnapshot(record.info.id()));
+      if (snapshot.has_value()) {
+        return FailedPreconditionError("volume " + path + " has a snapshot at sequence " +
+                                       std::to_string(snapshot->sequence()) +
+                                       " in progress (finish or delete it first)");
+      }
       FileInfo recycled = stored;
       recycled.set_path(path);
       recycled.set_deleted_ms(clock_.UnixMillis());
@@ -227,19 +233,26 @@ Result<std::pair<FileInfo, SessionInfo>> NamespaceManager::Open(const std::strin
   session.set_session_id(NewSessionId());
   session.set_client(client);
   session.set_file_id(record.info.id());
+  session.set_sequence(VolumeSequence(record.info));
   auto created = store_.CreateSession(session, options_.session_ttl);
   if (!created.ok()) return created.status().WithContext("open " + path);
   return std::make_pair(record.info, *created);
 }
 
-Status NamespaceManager::Refresh(const std::string& user, const std::string& path,
-                                 const std::string& session_id) {
+Result<uint64_t> NamespaceManager::Refresh(const std::string& user, const std::string& path,
+                                           const std::string& session_id, uint64_t sequence) {
   if (session_id.empty()) return InvalidArgumentError("session_id is empty");
   CURVE_ASSIGN_OR_RETURN(auto record, ResolveVolume(user, path, false));
+  if (sequence > record.info.sequence()) {
+    return InvalidArgumentError("sequence " + std::to_string(sequence) + " is above the volume's " +
+                                std::to_string(record.info.sequence()) + " for " + path);
+  }
   SessionInfo session;
   session.set_session_id(session_id);
   session.set_file_id(record.info.id());
-  return store_.RefreshSession(session);
+  session.set_sequence(sequence);
+  CURVE_RETURN_IF_ERROR(store_.RefreshSession(session));
+  return record.info.sequence();
 }
 
 Status NamespaceManager::Close(const std::string& user, const std::string& path,

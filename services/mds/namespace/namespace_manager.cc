@@ -76,6 +76,9 @@ Result<FileRecord> NamespaceManager::Resolve(const std::vector<std::string>& com
     current = std::move(*next);
   }
   current.info.set_path(path);
+  if (current.info.type() == FILE_TYPE_VOLUME) {
+    current.info.set_sequence(VolumeSequence(current.info));
+  }
   return current;
 }
 
@@ -110,6 +113,7 @@ Result<FileInfo> NamespaceManager::Create(const std::string& user, const std::st
     info.set_segment_size(options_.segment_size);
     info.set_chunk_size(options_.chunk_size);
     info.set_block_size(options_.block_size);
+    info.set_sequence(1);
   } else if (type == FILE_TYPE_DIRECTORY) {
     if (size != 0) return InvalidArgumentError("size must be 0 for a directory");
   } else {
@@ -155,7 +159,10 @@ Result<std::vector<FileInfo>> NamespaceManager::List(const std::string& user,
     return FailedPreconditionError(path + " is not a directory");
   }
   CURVE_ASSIGN_OR_RETURN(auto files, store_.ListDir(dir.info.id()));
-  for (auto& f : files) f.set_path((path == "/" ? "" : path) + "/" + f.name());
+  for (auto& f : files) {
+    f.set_path((path == "/" ? "" : path) + "/" + f.name());
+    if (f.type() == FILE_TYPE_VOLUME) f.set_sequence(VolumeSequence(f));
+  }
   return files;
 }
 

@@ -52,7 +52,8 @@ class NamespaceManager {
   // Grows a volume; a smaller or equal size is INVALID_ARGUMENT.
   Result<FileInfo> Extend(const std::string& user, const std::string& path, uint64_t new_size);
   // Volumes go to the recycle bin unless `purge`; directories must be empty. An open volume is
-  // FAILED_PRECONDITION.
+  // FAILED_PRECONDITION, and so is a volume with a snapshot (naming it: the snapshot service
+  // finishes or deletes it first).
   Status Delete(const std::string& user, const std::string& path, bool purge);
   Result<std::vector<FileInfo>> ListRecycleBin(const std::string& user);
   Status Purge(const std::string& user, uint64_t file_id);
@@ -86,8 +87,24 @@ class NamespaceManager {
   // naming the holder. The session expires unless refreshed within session_ttl.
   Result<std::pair<FileInfo, SessionInfo>> Open(const std::string& user, const std::string& path,
                                                 const std::string& client);
-  Status Refresh(const std::string& user, const std::string& path, const std::string& session_id);
+  // Renews the session; a non-zero `sequence` is the volume sequence the holder now writes with
+  // (no write with an older one in flight), stored in the session when it changed. Returns the
+  // volume's current sequence: a holder writing with an older one switches to it.
+  Result<uint64_t> Refresh(const std::string& user, const std::string& path,
+                           const std::string& session_id, uint64_t sequence = 0);
   Status Close(const std::string& user, const std::string& path, const std::string& session_id);
+
+  // Copy-on-write snapshots (proto/mds/namespace.proto), at most one per volume, kept across
+  // renames (keyed by file id; answers carry the current path). CreateSnapshot raises the
+  // volume's sequence by one and records a snapshot at the old sequence in one transaction;
+  // FAILED_PRECONDITION naming the existing snapshot's sequence when there is one. Owners
+  // create and delete, anyone lists.
+  Result<SnapshotInfo> CreateSnapshot(const std::string& user, const std::string& path);
+  // The volume's snapshots (0 or 1) with their state: READY when no session holds the volume or
+  // its holder reported a sequence above the snapshot's, else PENDING.
+  Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& user, const std::string& path);
+  // NOT_FOUND when the volume has no snapshot at `sequence`.
+  Status DeleteSnapshot(const std::string& user, const std::string& path, uint64_t sequence);
 
   const NamespaceOptions& options() const { return options_; }
 
@@ -108,5 +125,10 @@ class NamespaceManager {
 // Splits "/a/b" into {"a", "b"}; INVALID_ARGUMENT naming `field` unless the path is absolute,
 // without empty, "." or ".." components, each a valid name of at most 255 characters.
 Result<std::vector<std::string>> SplitPath(std::string_view field, const std::string& path);
+
+// A volume's sequence; volumes stored before sequences existed have 0 and count as 1.
+inline uint64_t VolumeSequence(const FileInfo& file) {
+  return file.sequence() == 0 ? 1 : file.sequence();
+}
 
 }  // namespace curve::mds

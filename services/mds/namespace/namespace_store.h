@@ -74,15 +74,26 @@ class NamespaceStore {
   // the holder's client when another session holds the file.
   virtual Result<SessionInfo> CreateSession(SessionInfo session, std::chrono::seconds ttl) = 0;
   virtual Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) = 0;
-  // Renews the session's lease. NOT_FOUND when it expired or another session holds the file.
+  // Renews the session's lease; when `session.sequence()` is not 0 and differs from the stored
+  // one, stores it (the holder reports the volume sequence it writes with). NOT_FOUND when it
+  // expired or another session holds the file.
   virtual Status RefreshSession(const SessionInfo& session) = 0;
   // Ends the session. NOT_FOUND when it is not the file's current session.
   virtual Status DeleteSession(const SessionInfo& session) = 0;
+
+  // Snapshots, at most one per volume, keyed by file id. CreateSnapshot replaces the file read
+  // at `revision` by `raised` (its sequence raised) and stores `snapshot` in one transaction:
+  // ALREADY_EXISTS when the file has a snapshot already, ABORTED when the file changed.
+  virtual Status CreateSnapshot(const FileInfo& raised, int64_t revision,
+                                const SnapshotInfo& snapshot) = 0;
+  virtual Result<std::optional<SnapshotInfo>> GetSnapshot(uint64_t file_id) = 0;
+  // Forgets the file's snapshot at `sequence`. NOT_FOUND when it has none at that sequence.
+  virtual Status RemoveSnapshot(uint64_t file_id, uint64_t sequence) = 0;
 };
 
 // The namespace in etcd under <prefix>ns/: file/<parent>/<name>, recycle/<id>,
 // seg/<file>/<offset>, garbage/<id> (empty), session/<file> (bound to an etcd lease),
-// ids/{file,chunk} counters.
+// snap/<file> (SnapshotInfo), ids/{file,chunk} counters.
 // File ids are reserved from the counter in blocks (kFileIdBlock per store), so concurrent
 // creates do not contend on it: ids are unique across replicas but neither dense nor ordered.
 class EtcdNamespaceStore final : public NamespaceStore {
@@ -110,6 +121,10 @@ class EtcdNamespaceStore final : public NamespaceStore {
   Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
   Status RefreshSession(const SessionInfo& session) override;
   Status DeleteSession(const SessionInfo& session) override;
+  Status CreateSnapshot(const FileInfo& raised, int64_t revision,
+                        const SnapshotInfo& snapshot) override;
+  Result<std::optional<SnapshotInfo>> GetSnapshot(uint64_t file_id) override;
+  Status RemoveSnapshot(uint64_t file_id, uint64_t sequence) override;
 
  private:
   std::string FileKey(uint64_t parent_id, std::string_view name) const;
@@ -149,6 +164,10 @@ class FakeNamespaceStore final : public NamespaceStore {
   Result<std::optional<SessionInfo>> GetSession(uint64_t file_id) override;
   Status RefreshSession(const SessionInfo& session) override;
   Status DeleteSession(const SessionInfo& session) override;
+  Status CreateSnapshot(const FileInfo& raised, int64_t revision,
+                        const SnapshotInfo& snapshot) override;
+  Result<std::optional<SnapshotInfo>> GetSnapshot(uint64_t file_id) override;
+  Status RemoveSnapshot(uint64_t file_id, uint64_t sequence) override;
 
  private:
   std::mutex mu_;
@@ -161,6 +180,7 @@ class FakeNamespaceStore final : public NamespaceStore {
   std::set<uint64_t> garbage_;
   std::map<std::pair<uint64_t, uint64_t>, SegmentInfo> segments_;
   std::map<uint64_t, SessionInfo> sessions_;
+  std::map<uint64_t, SnapshotInfo> snapshots_;
 };
 
 }  // namespace curve::mds

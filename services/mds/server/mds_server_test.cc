@@ -179,6 +179,9 @@ TEST_F(MdsServerTest, EveryRpcRejectsBadInputNamingTheField) {
   auto refresh = NS_RPC(RefreshSession, RefreshSessionRequest, RefreshSessionResponse);
   auto close = NS_RPC(CloseFile, CloseFileRequest, CloseFileResponse);
   auto recover = NS_RPC(RecoverFile, RecoverFileRequest, RecoverFileResponse);
+  auto snap = NS_RPC(CreateSnapshot, CreateSnapshotRequest, CreateSnapshotResponse);
+  auto snaps = NS_RPC(ListSnapshots, ListSnapshotsRequest, ListSnapshotsResponse);
+  auto unsnap = NS_RPC(DeleteSnapshot, DeleteSnapshotRequest, DeleteSnapshotResponse);
 #undef NS_RPC
   auto retire = [&](RetireChunkServerRequest r) {
     return [this, r](grpc::ClientContext& c) {
@@ -230,6 +233,17 @@ TEST_F(MdsServerTest, EveryRpcRejectsBadInputNamingTheField) {
   shut.set_user("alice");
   shut.set_path("/vol");
   shut.set_session_id(opened.session().session_id());
+
+  CreateSnapshotRequest snap_vol;
+  snap_vol.set_user("alice");
+  snap_vol.set_path("/vol");
+  ListSnapshotsRequest list_snaps;
+  list_snaps.set_user("alice");
+  list_snaps.set_path("/vol");
+  DeleteSnapshotRequest unsnap_vol;
+  unsnap_vol.set_user("alice");
+  unsnap_vol.set_path("/vol");
+  unsnap_vol.set_sequence(7);
 
   using C = StatusCode;
   std::vector<BadCall> cases = {
@@ -332,6 +346,21 @@ TEST_F(MdsServerTest, EveryRpcRejectsBadInputNamingTheField) {
       {"RecoverFile: bad user", recover(with(recover_unknown, [](auto& r) { r.clear_user(); })),
        C::INVALID_ARGUMENT, "user"},
       {"RetireChunkServer: unknown", retire(retire_unknown), C::NOT_FOUND, "chunkserver_id 77"},
+      {"RefreshSession: sequence ahead", refresh(with(keep, [](auto& r) { r.set_sequence(9); })),
+       C::INVALID_ARGUMENT, "sequence 9"},
+      {"CreateSnapshot: missing", snap(with(snap_vol, [](auto& r) { r.set_path("/nope"); })),
+       C::NOT_FOUND, "/nope"},
+      {"CreateSnapshot: not owner", snap(with(snap_vol, [](auto& r) { r.set_user("bob"); })),
+       C::PERMISSION_DENIED, "bob"},
+      {"CreateSnapshot: bad path", snap(with(snap_vol, [](auto& r) { r.set_path("vol"); })),
+       C::INVALID_ARGUMENT, "path"},
+      {"ListSnapshots: missing", snaps(with(list_snaps, [](auto& r) { r.set_path("/nope"); })),
+       C::NOT_FOUND, "/nope"},
+      {"ListSnapshots: bad user", snaps(with(list_snaps, [](auto& r) { r.clear_user(); })),
+       C::INVALID_ARGUMENT, "user"},
+      {"DeleteSnapshot: none", unsnap(unsnap_vol), C::NOT_FOUND, "no snapshot at sequence 7"},
+      {"DeleteSnapshot: missing", unsnap(with(unsnap_vol, [](auto& r) { r.set_path("/nope"); })),
+       C::NOT_FOUND, "/nope"},
       {"CloseFile: no session", close(with(shut, [](auto& r) { r.clear_session_id(); })),
        C::INVALID_ARGUMENT, "session_id"},
       {"CloseFile: missing volume", close(with(shut, [](auto& r) { r.set_path("/nope"); })),
@@ -347,6 +376,94 @@ TEST_F(MdsServerTest, EveryRpcRejectsBadInputNamingTheField) {
   StatFileResponse stat_out;
   ASSERT_TRUE(Direct([&](auto& c) { return ns()->StatFile(&c, stat_vol, &stat_out); }).ok());
   EXPECT_EQ(stat_out.file().size(), 10 * kGiB);
+  EXPECT_EQ(stat_out.file().sequence(), 1u);
+}
+
+// The snapshot RPCs over gRPC: the sequence raised, the state following the holder's reports,
+// the volume kept while a snapshot exists.
+TEST_F(MdsServerTest, SnapshotRaisesTheSequenceAndIsReadyOnceTheHolderReportsIt) {
+  ASSERT_TRUE(CreateVolume("/vol").ok());
+  OpenFileRequest open;
+  open.set_user("alice");
+  open.set_path("/vol");
+  open.set_client("host-a");
+  OpenFileResponse opened;
+  ASSERT_TRUE(Direct([&](auto& c) { return ns()->OpenFile(&c, open, &opened); }).ok());
+  EXPECT_EQ(opened.file().sequence(), 1u);
+
+  CreateSnapshotRequest create;
+  create.set_user("alice");
+  create.set_path("/vol");
+  CreateSnapshotResponse created;
+  grpc::Status status = Direct([&](auto& c) { return ns()->CreateSnapshot(&c, create, &created); });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.snapshot().sequence(), 1u);
+  EXPECT_EQ(created.snapshot().size(), 10 * kGiB);
+  EXPECT_EQ(created.snapshot().path(), "/vol");
+  EXPECT_GT(created.snapshot().chunk_size(), 0u);
+  EXPECT_GT(created.snapshot().segment_size(), 0u);
+  EXPECT_EQ(created.snapshot().state(), SnapshotInfo::PENDING);
+  status = Direct([&](auto& c) { return ns()->CreateSnapshot(&c, create, &created); });
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("snapshot at sequence 1"), std::string::npos)
+      << status.error_message();
+
+  ListSnapshotsRequest list;
+  list.set_user("alice");
+  list.set_path("/vol");
+  auto state = [&] {
+    ListSnapshotsResponse listed;
+    grpc::Status s = Direct([&](auto& c) { return ns()->ListSnapshots(&c, list, &listed); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(listed.snapshots_size(), 1);
+    return listed.snapshots_size() == 1 ? listed.snapshots(0).state()
+                                        : SnapshotInfo::STATE_UNSPECIFIED;
+  };
+  EXPECT_EQ(state(), SnapshotInfo::PENDING);
+  RefreshSessionRequest refresh;
+  refresh.set_user("alice");
+  refresh.set_path("/vol");
+  refresh.set_session_id(opened.session().session_id());
+  refresh.set_sequence(1);
+  RefreshSessionResponse refreshed;
+  ASSERT_TRUE(Direct([&](auto& c) { return ns()->RefreshSession(&c, refresh, &refreshed); }).ok());
+  EXPECT_EQ(refreshed.sequence(), 2u);
+  EXPECT_EQ(state(), SnapshotInfo::PENDING);
+  refresh.set_sequence(2);
+  ASSERT_TRUE(Direct([&](auto& c) { return ns()->RefreshSession(&c, refresh, &refreshed); }).ok());
+  EXPECT_EQ(refreshed.sequence(), 2u);
+  EXPECT_EQ(state(), SnapshotInfo::READY);
+
+  CloseFileRequest close;
+  close.set_user("alice");
+  close.set_path("/vol");
+  close.set_session_id(opened.session().session_id());
+  CloseFileResponse closed;
+  ASSERT_TRUE(Direct([&](auto& c) { return ns()->CloseFile(&c, close, &closed); }).ok());
+  DeleteFileRequest del;
+  del.set_user("alice");
+  del.set_path("/vol");
+  DeleteFileResponse deleted;
+  status = Direct([&](auto& c) { return ns()->DeleteFile(&c, del, &deleted); });
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("snapshot at sequence 1"), std::string::npos)
+      << status.error_message();
+
+  DeleteSnapshotRequest forget;
+  forget.set_user("alice");
+  forget.set_path("/vol");
+  forget.set_sequence(2);
+  DeleteSnapshotResponse forgotten;
+  status = Direct([&](auto& c) { return ns()->DeleteSnapshot(&c, forget, &forgotten); });
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND) << status.error_message();
+  forget.set_sequence(1);
+  status = Direct([&](auto& c) { return ns()->DeleteSnapshot(&c, forget, &forgotten); });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ListSnapshotsResponse none;
+  ASSERT_TRUE(Direct([&](auto& c) { return ns()->ListSnapshots(&c, list, &none); }).ok());
+  EXPECT_EQ(none.snapshots_size(), 0);
+  status = Direct([&](auto& c) { return ns()->DeleteFile(&c, del, &deleted); });
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST_F(MdsServerTest, EtcdUnreachableAnswersUnavailableRetriedNeverHalfWritten) {

@@ -107,14 +107,45 @@ class NamespaceServiceImpl final : public NamespaceService::Service {
         });
   }
   grpc::Status RefreshSession(grpc::ServerContext* c, const RefreshSessionRequest* r,
-                              RefreshSessionResponse*) override {
-    return Serve(leader_, observer_, c, "RefreshSession", Fields(r->user(), r->path()),
-                 [&] { return names_.Refresh(r->user(), r->path(), r->session_id()); });
+                              RefreshSessionResponse* out) override {
+    return Serve(leader_, observer_, c, "RefreshSession",
+                 Fields(r->user(), r->path()) + " sequence=" + std::to_string(r->sequence()),
+                 [&]() -> Status {
+                   CURVE_ASSIGN_OR_RETURN(
+                       uint64_t sequence,
+                       names_.Refresh(r->user(), r->path(), r->session_id(), r->sequence()));
+                   out->set_sequence(sequence);
+                   return Status::Ok();
+                 });
   }
   grpc::Status CloseFile(grpc::ServerContext* c, const CloseFileRequest* r,
                          CloseFileResponse*) override {
     return Serve(leader_, observer_, c, "CloseFile", Fields(r->user(), r->path()),
                  [&] { return names_.Close(r->user(), r->path(), r->session_id()); });
+  }
+  grpc::Status CreateSnapshot(grpc::ServerContext* c, const CreateSnapshotRequest* r,
+                              CreateSnapshotResponse* out) override {
+    return Serve(leader_, observer_, c, "CreateSnapshot", Fields(r->user(), r->path()),
+                 [&]() -> Status {
+                   CURVE_ASSIGN_OR_RETURN(*out->mutable_snapshot(),
+                                          names_.CreateSnapshot(r->user(), r->path()));
+                   return Status::Ok();
+                 });
+  }
+  grpc::Status ListSnapshots(grpc::ServerContext* c, const ListSnapshotsRequest* r,
+                             ListSnapshotsResponse* out) override {
+    return Serve(
+        leader_, observer_, c, "ListSnapshots", Fields(r->user(), r->path()), [&]() -> Status {
+          CURVE_ASSIGN_OR_RETURN(auto snapshots, names_.ListSnapshots(r->user(), r->path()));
+          for (auto& s : snapshots) *out->add_snapshots() = std::move(s);
+          return Status::Ok();
+        });
+  }
+  grpc::Status DeleteSnapshot(grpc::ServerContext* c, const DeleteSnapshotRequest* r,
+                              DeleteSnapshotResponse*) override {
+    return Serve(leader_, observer_, c, "DeleteSnapshot",
+                 Fields(r->user(), r->path()) + " sequence=" + std::to_string(r->sequence()),
+                 [&] { return names_.DeleteSnapshot(r->user(), r->path(), r->sequence()); });
   }
 
  private:
