@@ -15,6 +15,7 @@
 #include "proto/mds/namespace.grpc.pb.h"
 #include "services/client/chunk_router.h"
 #include "services/client/io_executor.h"
+#include "services/client/volume_session.h"
 #include "services/mds/client/mds_client.h"
 
 namespace curve::client {
@@ -58,6 +59,7 @@ class Volume::Impl {
     uint64_t offset;
     size_t length;
     const char* data;
+    uint64_t sequence;  // counted in the session until the write completes
     chunkserver::WriteChunkRequest rpc;
   };
 
@@ -74,20 +76,11 @@ class Volume::Impl {
   }
 
   Status Open(const std::string& user, const std::string& path) {
-    mds::OpenFileRequest request;
-    request.set_user(user);
-    request.set_path(path);
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
-    request.set_client(options_.client_name + "@" + host + "/" + std::to_string(getpid()));
-    mds::OpenFileResponse response;
-    CURVE_RETURN_IF_ERROR(mds_->Call(
-        "OpenFile",
-        [&](const auto& channel, grpc::ClientContext& c) {
-          return mds::NamespaceService::NewStub(channel)->OpenFile(&c, request, &response);
-        },
-        false));
-    const auto& file = response.file();
+    session_ = std::make_unique<VolumeSession>(mds_.get(), user, path, options_.session_refresh);
+    CURVE_ASSIGN_OR_RETURN(auto file, session_->Open(options_.client_name + "@" + host + "/" +
+                                                     std::to_string(getpid())));
     info_.path = path;
     info_.user = user;
     info_.id = file.id();
@@ -96,14 +89,10 @@ class Volume::Impl {
     info_.chunk_size = file.chunk_size();
     info_.segment_size = file.segment_size();
     info_.block_size = file.block_size() ? file.block_size() : 4096;
-    session_ = response.session().session_id();
-    lease_ = std::chrono::seconds(std::max<uint32_t>(response.lease_seconds(), 3));
     if (info_.chunk_size == 0 || info_.segment_size % info_.chunk_size != 0) {
       return InternalError("volume " + path + ": bad chunk/segment size from the MDS");
     }
-    CURVE_RETURN_IF_ERROR(router_.Refresh());
-    refresher_ = std::thread([this] { RefreshLoop(); });
-    return Status::Ok();
+    return router_.Refresh();
   }
 
   Status Close() {
@@ -112,17 +101,7 @@ class Volume::Impl {
       if (closed_) return Status::Ok();
       closed_ = true;
     }
-    cv_.notify_all();
-    if (refresher_.joinable()) refresher_.join();
-    if (session_.empty()) return Status::Ok();
-    mds::CloseFileRequest request;
-    request.set_user(info_.user);
-    request.set_path(info_.path);
-    request.set_session_id(session_);
-    mds::CloseFileResponse response;
-    return mds_->Call("CloseFile", [&](const auto& channel, grpc::ClientContext& c) {
-      return mds::NamespaceService::NewStub(channel)->CloseFile(&c, request, &response);
-    });
+    return session_ ? session_->Close() : Status::Ok();
   }
 
   Status Check(uint64_t offset, size_t length, uint32_t align, const char* what) const {
@@ -189,6 +168,7 @@ class Volume::Impl {
   }
 
   uint64_t size() const { return size_.load(); }
+  uint64_t sequence() const { return session_->sequence(); }
 
   VolumeStats stats() {
     std::lock_guard lock(mu_);
@@ -255,13 +235,14 @@ class Volume::Impl {
     auto channel =
         router_.LeaderChannel(segment->logical_pool_id(), segment->chunks(index).copyset_id());
     if (channel == nullptr) return false;
-    BatchedWrite write{request, offset, length, data, {}};
+    BatchedWrite write{request, offset, length, data, session_->Begin(), {}};
     auto* address = write.rpc.mutable_chunk();
     address->set_logical_pool_id(segment->logical_pool_id());
     address->set_copyset_id(segment->chunks(index).copyset_id());
     address->set_chunk_id(segment->chunks(index).chunk_id());
     write.rpc.set_offset(offset % info_.chunk_size);
     write.rpc.set_data(data, length);
+    write.rpc.set_sequence(write.sequence);
     std::vector<BatchedWrite> batch;
     {
       std::lock_guard lock(mu_);
@@ -308,12 +289,13 @@ class Volume::Impl {
             bool applied = status.ok() && i < static_cast<size_t>(call->response.outcomes_size()) &&
                            call->response.outcomes(static_cast<int>(i)).code() == 0;
             if (applied) {
+              session_->End(w.sequence);
               w.request->Finish(Status::Ok());
             } else {
-              executor_.Submit(
-                  [this, request = w.request, offset = w.offset, length = w.length, data = w.data] {
-                    request->Finish(WritePiece(offset, length, data));
-                  });
+              executor_.Submit([this, request = w.request, offset = w.offset, length = w.length,
+                                data = w.data, sequence = w.sequence] {
+                request->Finish(WritePiece(offset, length, data, sequence));
+              });
             }
           }
           std::vector<BatchedWrite> next;
@@ -330,18 +312,52 @@ class Volume::Impl {
         });
   }
 
-  Status WritePiece(uint64_t offset, size_t length, const char* data) {
+  // Writes one piece with retries. `held`: the sequence it carries when it was issued already
+  // (a direct write that failed); 0: it takes the current one now. Ends it when done.
+  Status WritePiece(uint64_t offset, size_t length, const char* data, uint64_t held = 0) {
+    uint64_t sequence = held != 0 ? held : session_->Begin();
+    Status status = WriteCarrying(offset, length, data, sequence);
+    session_->End(sequence);
+    return status;
+  }
+
+  // A chunk refuses a write older than its own sequence ("sequence N is older than the chunk's
+  // M"): the volume's sequence was raised by a snapshot and another writer path already carried
+  // the new one to this chunk. The client then refreshes at once and retries with the new one.
+  static bool IsOlderSequence(const Status& status) {
+    return status.code() == StatusCode::kFailedPrecondition &&
+           status.message().find(" is older than the chunk's ") != std::string::npos;
+  }
+
+  // The write, each attempt with the newest sequence known; `sequence` follows the one carried.
+  Status WriteCarrying(uint64_t offset, size_t length, const char* data, uint64_t& sequence) {
     CURVE_ASSIGN_OR_RETURN(auto address, Address(offset, true));
     chunkserver::WriteChunkRequest request;
     *request.mutable_chunk() = address;
     request.set_offset(offset % info_.chunk_size);
     request.set_data(data, length);
     chunkserver::WriteChunkResponse response;
-    return Named(router_.Call(address.logical_pool_id(), address.copyset_id(), Deadline(),
-                              [&](const auto& channel, grpc::ClientContext& c) {
-                                return chunkserver::ChunkService::NewStub(channel)->WriteChunk(
-                                    &c, request, &response);
-                              }));
+    const auto deadline = Deadline();
+    for (int attempt = 0;; ++attempt) {
+      sequence = session_->Renew(sequence);
+      request.set_sequence(sequence);
+      Status status = Named(router_.Call(
+          address.logical_pool_id(), address.copyset_id(), deadline,
+          [&](const auto& channel, grpc::ClientContext& c) {
+            return chunkserver::ChunkService::NewStub(channel)->WriteChunk(&c, request, &response);
+          }));
+      if (!IsOlderSequence(status) || std::chrono::steady_clock::now() >= deadline) {
+        return status;
+      }
+      log::Get("libcurve")
+          ->info("op=WriteChunk volume={} chunk={} sequence={} refused: {}", info_.path,
+                 address.chunk_id(), sequence, status.message());
+      if (session_->sequence() <= sequence) (void)session_->Refresh();
+      if (session_->sequence() <= sequence) {
+        // The MDS does not know a newer sequence (yet): wait a little before asking again.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 << std::min(attempt, 4)));
+      }
+    }
   }
 
   Status ReadPiece(uint64_t offset, size_t length, char* out) {
@@ -376,33 +392,12 @@ class Volume::Impl {
     return Status(status.code(), "volume " + info_.path + ": " + status.message());
   }
 
-  void RefreshLoop() {
-    std::unique_lock lock(mu_);
-    while (!closed_) {
-      cv_.wait_for(lock, lease_ / 3, [&] { return closed_; });
-      if (closed_) return;
-      lock.unlock();
-      mds::RefreshSessionRequest request;
-      request.set_user(info_.user);
-      request.set_path(info_.path);
-      request.set_session_id(session_);
-      mds::RefreshSessionResponse response;
-      Status s = mds_->Call("RefreshSession", [&](const auto& channel, grpc::ClientContext& c) {
-        return mds::NamespaceService::NewStub(channel)->RefreshSession(&c, request, &response);
-      });
-      if (!s.ok())
-        log::Get("libcurve")->warn("op=RefreshSession volume={} err={}", info_.path, s.ToString());
-      lock.lock();
-    }
-  }
-
   const VolumeOptions options_;
   std::unique_ptr<mds::MdsClient> mds_;
   ChunkRouter router_;
   VolumeInfo info_;
   std::atomic<uint64_t> size_{0};
-  std::string session_;
-  std::chrono::milliseconds lease_{30000};
+  std::unique_ptr<VolumeSession> session_;  // set by Open
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -417,7 +412,6 @@ class Volume::Impl {
   };
   std::map<const grpc::Channel*, Lane> lanes_;  // guarded by mu_
   VolumeStats stats_;                           // guarded by mu_
-  std::thread refresher_;
   IoExecutor executor_;  // last: its threads stop before the rest is destroyed
 };
 
@@ -437,6 +431,8 @@ Volume::~Volume() = default;
 const VolumeInfo& Volume::info() const { return impl_->info(); }
 
 uint64_t Volume::size() const { return impl_->size(); }
+
+uint64_t Volume::sequence() const { return impl_->sequence(); }
 
 VolumeStats Volume::stats() const { return impl_->stats(); }
 

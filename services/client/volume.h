@@ -18,6 +18,13 @@
 // so, run in parallel on `io_threads`, retried with backoff on another member,
 // following redirects, until `io_timeout`. A range never written reads as zeros.
 //
+// Snapshots: every write carries the volume's sequence (from Open). Each session refresh (every
+// `session_refresh`, default lease/3) reports the sequence the client writes with and learns the
+// volume's; after a snapshot raised it, new writes carry the new one, and the client reports it
+// once every write with the older one completed (at once, not at the next period), which makes the
+// snapshot READY. A write a chunk refuses as older than the chunk's sequence refreshes at once and
+// is retried.
+//
 // Errors: INVALID_ARGUMENT for misaligned IO (writes: 4096 bytes, reads: 512), OUT_OF_RANGE
 // beyond the volume size, NOT_FOUND for an unknown volume, DATA_LOSS for a damaged chunk,
 // RESOURCE_EXHAUSTED for a full pool or disk, UNAVAILABLE / DEADLINE_EXCEEDED when no leader
@@ -43,6 +50,9 @@ struct VolumeOptions {
   int io_threads = 32;
   std::chrono::milliseconds rpc_timeout{3000};
   std::chrono::milliseconds io_timeout{60000};  // one piece gives up after this
+  // How often the MDS session is refreshed (and a raised volume sequence learned); 0: a third
+  // of the lease the MDS grants. Longer than the lease loses the session.
+  std::chrono::milliseconds session_refresh{0};
 };
 
 struct VolumeInfo {
@@ -88,6 +98,8 @@ class Volume {
   Status Flush() { return Status::Ok(); }
 
   VolumeStats stats() const;
+  // The volume sequence new writes carry. Thread-safe.
+  uint64_t sequence() const;
 
   // Ends the session. Idempotent.
   Status Close();
