@@ -62,10 +62,11 @@ Result<std::string> Run(const std::vector<std::string>& argv, std::chrono::minut
   return output;
 }
 
-// Whether MinIO on 127.0.0.1:`port` answers its readiness probe with 200.
-bool Ready(int port) {
+// The HTTP status MinIO on 127.0.0.1:`port` answers to an anonymous GET of `path`; 0 when it
+// does not answer within a second.
+int StatusOf(int port, const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return 0;
   timeval timeout{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
@@ -73,19 +74,28 @@ bool Ready(int port) {
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ready = false;
+  int status = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    std::string request = "GET /minio/health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
         static_cast<ssize_t>(request.size())) {
       char answer[32] = {};
       ssize_t n = ::recv(fd, answer, sizeof(answer) - 1, 0);
-      ready = n > 0 && std::string_view(answer, static_cast<size_t>(n)).find(" 200 ") !=
-                           std::string_view::npos;
+      // "HTTP/1.1 200 OK"
+      if (n > 12 && std::string_view(answer, 5) == "HTTP/") status = std::atoi(answer + 9);
     }
   }
   ::close(fd);
-  return ready;
+  return status;
+}
+
+// MinIO answers its readiness probe before its object layer is up (S3 requests then get 503
+// XMinioServerNotInitialized): ready when the probe says 200 and an anonymous ListBuckets gets
+// a real answer (403).
+bool Ready(int port) {
+  if (StatusOf(port, "/minio/health/ready") != 200) return false;
+  int status = StatusOf(port, "/");
+  return status != 0 && status != 503;
 }
 
 }  // namespace
