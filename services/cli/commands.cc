@@ -24,6 +24,7 @@ constexpr char kUsage[] =
     "  volume extend NAME --size=SIZE\n"
     "  mkdir DIR\n"
     "  recycle list | recycle purge ID | recycle recover ID [--to=PATH]\n"
+    "  snapshot list NAME\n"
     "  chunkserver retire ID\n"
     "  status\n";
 
@@ -311,6 +312,30 @@ Status Recycle(Context& ctx, const std::string& verb, const std::vector<std::str
   return InvalidArgumentError("unknown recycle command '" + verb + "'");
 }
 
+// Read-only: snapshots are taken and ended by curve-snapshotclone, which also ends them on every
+// chunk before the MDS forgets them.
+Status Snapshot(Context& ctx, const std::string& verb, const std::vector<std::string>& args) {
+  if (verb != "list") return InvalidArgumentError("unknown snapshot command '" + verb + "'");
+  if (args.size() < 3) return InvalidArgumentError("snapshot list needs a NAME");
+  mds::ListSnapshotsRequest request;
+  request.set_user(ctx.user);
+  request.set_path(Path(args[2]));
+  mds::ListSnapshotsResponse response;
+  CURVE_RETURN_IF_ERROR(Invoke(ctx, "ListSnapshots", request, &response, NS_CALL(ListSnapshots)));
+  if (ctx.json) {
+    ctx.out << Json(response);
+    return Status::Ok();
+  }
+  Table table({"PATH", "SEQUENCE", "STATE", "SIZE", "CREATED"});
+  for (const auto& s : response.snapshots()) {
+    table.Add({s.path(), std::to_string(s.sequence()),
+               s.state() == mds::SnapshotInfo::READY ? "ready" : "pending", FormatBytes(s.size()),
+               FormatTime(s.ctime_ms())});
+  }
+  table.Print(ctx.out);
+  return Status::Ok();
+}
+
 Status ChunkServer(Context& ctx, const std::string& verb, const std::vector<std::string>& args) {
   if (verb != "retire") return InvalidArgumentError("unknown chunkserver command '" + verb + "'");
   CURVE_ASSIGN_OR_RETURN(uint64_t id, ParseId("chunkserver retire", args));
@@ -406,6 +431,8 @@ int RunCommand(const config::CommandLine& cl, std::ostream& out, std::ostream& e
     status = MakeDir(ctx, args);
   } else if (args[0] == "recycle" && args.size() >= 2) {
     status = Recycle(ctx, args[1], args);
+  } else if (args[0] == "snapshot" && args.size() >= 2) {
+    status = Snapshot(ctx, args[1], args);
   } else if (args[0] == "chunkserver" && args.size() >= 2) {
     status = ChunkServer(ctx, args[1], args);
   } else if (args[0] == "status") {

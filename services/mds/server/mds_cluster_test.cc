@@ -197,6 +197,43 @@ TEST_F(MdsClusterTest, CliCommandsAndBadInput) {
     EXPECT_EQ(code, b.code) << b.args.back() << ": " << out;
     EXPECT_NE(out.find(b.expect), std::string::npos) << b.args.back() << ": " << out;
   }
+  // Snapshots are listed read-only (curve-snapshotclone takes and ends them).
+  std::tie(code, out) = Cli({mds, "-o", "json", "snapshot", "list", "vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("sequence"), std::string::npos) << out;
+  CreateSnapshotRequest snap;
+  snap.set_user("root");
+  snap.set_path("/vol1");
+  CreateSnapshotResponse snapped;
+  ASSERT_TRUE(client_
+                  ->Call("CreateSnapshot",
+                         [&](const auto& channel, grpc::ClientContext& c) {
+                           return NamespaceService::NewStub(channel)->CreateSnapshot(&c, snap,
+                                                                                     &snapped);
+                         })
+                  .ok());
+  std::tie(code, out) = Cli({mds, "snapshot", "list", "vol1"}, dir_.path());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("/vol1"), std::string::npos) << out;
+  EXPECT_NE(out.find("ready"), std::string::npos) << out;  // nobody holds the volume
+  std::tie(code, out) = Cli({mds, "volume", "delete", "vol1"}, dir_.path());
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("FAILED_PRECONDITION: volume /vol1 has a snapshot at sequence 1"),
+            std::string::npos)
+      << out;
+  DeleteSnapshotRequest unsnap;
+  unsnap.set_user("root");
+  unsnap.set_path("/vol1");
+  unsnap.set_sequence(1);
+  DeleteSnapshotResponse unsnapped;
+  ASSERT_TRUE(client_
+                  ->Call("DeleteSnapshot",
+                         [&](const auto& channel, grpc::ClientContext& c) {
+                           return NamespaceService::NewStub(channel)->DeleteSnapshot(&c, unsnap,
+                                                                                     &unsnapped);
+                         })
+                  .ok());
+
   std::tie(code, out) = Cli({mds, "volume", "delete", "vol1"}, dir_.path());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("recycle bin"), std::string::npos) << out;
@@ -242,6 +279,9 @@ TEST_F(MdsClusterTest, CliCommandsAndBadInput) {
       {{mds, "recycle", "purge", id}, 1, "NOT_FOUND: file_id " + id},
       {{mds, "recycle", "recover", "999999"}, 1, "NOT_FOUND: file_id 999999"},
       {{mds, "recycle", "shred"}, 1, "unknown recycle command"},
+      {{mds, "snapshot", "list"}, 1, "snapshot list needs a NAME"},
+      {{mds, "snapshot", "list", "nope"}, 1, "NOT_FOUND: /nope"},
+      {{mds, "snapshot", "create", "team"}, 1, "unknown snapshot command"},
       {{mds, "chunkserver", "retire", "55"}, 1, "NOT_FOUND: chunkserver_id 55"},
       {{mds, "chunkserver", "retire"}, 1, "needs an ID"},
       {{"--config=" + dir_.path() + "/missing.yaml", "status"}, 2, "missing.yaml"},
