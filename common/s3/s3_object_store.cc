@@ -192,8 +192,9 @@ class S3ObjectStore::Impl {
       if (attempt >= options_.max_attempts) {
         if (response.ok()) return response;
         return UnavailableError(Where(name, named) + ": no answer after " +
-                                std::to_string(attempt) +
-                                " attempt(s): " + response.status().message());
+                                std::to_string(attempt) + " attempt(s) (timeout " +
+                                std::to_string(options_.timeout_seconds) +
+                                " s each): " + response.status().message());
       }
       std::string failure = response.ok() ? Error(*response, name, named).message()
                                           : Where(name, named) + ": " + response.status().message();

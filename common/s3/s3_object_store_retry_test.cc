@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -16,7 +17,8 @@ namespace curve::s3 {
 namespace {
 
 // Answers each HTTP request on 127.0.0.1:<port()> with the next scripted (status, body), then
-// closes the connection; the last answer repeats. Records each request line.
+// closes the connection; the last answer repeats; status 0 means never answer (the connection
+// stays open until the server is destroyed). Records each request line.
 class ScriptedServer {
  public:
   explicit ScriptedServer(std::deque<std::pair<int, std::string>> answers)
@@ -38,6 +40,7 @@ class ScriptedServer {
     ::shutdown(fd_, SHUT_RDWR);
     thread_.join();
     ::close(fd_);
+    for (int fd : silent_) ::close(fd);
   }
 
   int port() const { return port_; }
@@ -66,6 +69,10 @@ class ScriptedServer {
         answer = answers_.front();
         if (answers_.size() > 1) answers_.pop_front();
       }
+      if (answer.first == 0) {
+        silent_.push_back(client);
+        continue;
+      }
       std::string response = "HTTP/1.1 " + std::to_string(answer.first) +
                              " Scripted\r\nContent-Type: application/xml\r\nContent-Length: " +
                              std::to_string(answer.second.size()) +
@@ -82,6 +89,7 @@ class ScriptedServer {
   std::mutex mu_;
   std::deque<std::pair<int, std::string>> answers_;  // guarded by mu_
   std::vector<std::string> requests_;                // guarded by mu_
+  std::vector<int> silent_;                          // only the serving thread
 };
 
 std::string ErrorXml(const std::string& code, const std::string& message) {
@@ -143,6 +151,23 @@ TEST(S3ObjectStoreRetryTest, MissingBucketIsCreatedAndKeysAreEncodedInThePath) {
   EXPECT_EQ(requests[2], "GET /scripted/dir/a%20b%2Bc HTTP/1.1");
 }
 
+TEST(S3ObjectStoreRetryTest, AServerThatNeverAnswersTimesOutAsUnavailable) {
+  ScriptedServer server({{0, ""}});
+  S3Options options = OptionsFor(server);
+  options.timeout_seconds = 1;
+  options.max_attempts = 2;
+  auto start = std::chrono::steady_clock::now();
+  auto store = NewS3ObjectStore(options);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status();
+  EXPECT_NE(store.status().message().find("no answer after 2 attempt(s) (timeout 1 s each)"),
+            std::string::npos)
+      << store.status();
+  EXPECT_GE(took, std::chrono::seconds(2));  // two 1 s timeouts
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
 TEST(S3ObjectStoreRetryTest, RefusedConnectionsAreUnavailableAfterMaxAttempts) {
   int port;
   {
@@ -160,7 +185,8 @@ TEST(S3ObjectStoreRetryTest, RefusedConnectionsAreUnavailableAfterMaxAttempts) {
   const std::string message = store.status().message();
   EXPECT_NE(message.find("endpoint=" + options.endpoint + " bucket=refused"), std::string::npos)
       << message;
-  EXPECT_NE(message.find("no answer after 2 attempt(s)"), std::string::npos) << message;
+  EXPECT_NE(message.find("no answer after 2 attempt(s) (timeout 30 s each)"), std::string::npos)
+      << message;
   EXPECT_EQ(message.find("secret-value"), std::string::npos) << message;
 }
 
