@@ -321,12 +321,14 @@ class Volume::Impl {
     return status;
   }
 
-  // A chunk refuses a write older than its own sequence ("sequence N is older than the chunk's
-  // M"): the volume's sequence was raised by a snapshot and another writer path already carried
-  // the new one to this chunk. The client then refreshes at once and retries with the new one.
+  // A chunk refuses a write older than its own sequence (FAILED_PRECONDITION "sequence N is
+  // older ..."): the volume's sequence was raised by a snapshot and another writer path already
+  // carried the new one to this chunk. The client then refreshes at once and retries with it.
   static bool IsOlderSequence(const Status& status) {
-    return status.code() == StatusCode::kFailedPrecondition &&
-           status.message().find(" is older than the chunk's ") != std::string::npos;
+    if (status.code() != StatusCode::kFailedPrecondition) return false;
+    const std::string& m = status.message();
+    size_t at = m.find("sequence ");
+    return at != std::string::npos && m.find(" is older", at) != std::string::npos;
   }
 
   // The write, each attempt with the newest sequence known; `sequence` follows the one carried.

@@ -2,6 +2,10 @@
 // stores.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "services/mds/namespace/namespace_test_fixture.h"
 
 namespace curve::mds {
@@ -78,6 +82,37 @@ TEST_P(SnapshotTest, CreateRaisesTheSequenceOneSnapshotAtATime) {
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->sequence(), 2u);
   EXPECT_EQ(manager_->Stat("u", "/d/v")->sequence(), 3u);
+}
+
+TEST_P(SnapshotTest, ConcurrentCreatesRaiseTheSequenceOnce) {
+  ASSERT_TRUE(manager_->Create("u", "/v", FILE_TYPE_VOLUME, 10 * kGiB, "ssd").ok());
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto r = manager_->CreateSnapshot("u", "/v");
+      if (r.ok()) {
+        ++ok;
+      } else if (r.status().code() == StatusCode::kFailedPrecondition) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(manager_->Stat("u", "/v")->sequence(), 2u);
+  // An extend racing the snapshot's raise loses neither.
+  std::thread grow([&] { EXPECT_TRUE(manager_->Extend("u", "/v", 20 * kGiB).ok()); });
+  ASSERT_TRUE(manager_->DeleteSnapshot("u", "/v", 1).ok());
+  EXPECT_TRUE(manager_->CreateSnapshot("u", "/v").ok());
+  grow.join();
+  auto stat = manager_->Stat("u", "/v");
+  EXPECT_EQ(stat->sequence(), 3u);
+  EXPECT_EQ(stat->size(), 20 * kGiB);
 }
 
 // PENDING while the holder may still write with the snapshot's sequence; READY once it reports
