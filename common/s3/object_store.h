@@ -35,6 +35,9 @@ struct S3Options {
   int max_attempts = 3;
   // Keys asked per List page (S3 returns at most 1000).
   int list_page_size = 1000;
+  // A PEM file of CA certificates trusted for an https endpoint (e.g. a private CA); empty: the
+  // system's CAs. Ignored for http.
+  std::string ca_file;
 };
 
 // Path-style requests signed with AWS Signature V4. Creates the bucket when it does not exist.

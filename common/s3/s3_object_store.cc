@@ -66,6 +66,18 @@ class S3ObjectStore::Impl {
   Status Init() {
     http::client::http_client_config config;
     config.set_timeout(std::chrono::seconds(options_.timeout_seconds));
+    if (endpoint_.https && !options_.ca_file.empty()) {
+      const std::string ca_file = options_.ca_file;
+      try {
+        boost::asio::ssl::context probe(boost::asio::ssl::context::tls_client);
+        probe.load_verify_file(ca_file);
+      } catch (const std::exception& e) {
+        return InvalidArgumentError("S3 ca_file '" + ca_file + "' (endpoint " + endpoint_.url +
+                                    "): " + e.what());
+      }
+      config.set_ssl_context_callback(
+          [ca_file](boost::asio::ssl::context& context) { context.load_verify_file(ca_file); });
+    }
     try {
       client_ = std::make_unique<http::client::http_client>(web::uri(endpoint_.url), config);
     } catch (const std::exception& e) {
@@ -223,7 +235,12 @@ class S3ObjectStore::Impl {
     try {
       http::http_request request(method);
       request.set_request_uri(web::uri(query_string.empty() ? path : path + "?" + query_string));
-      for (const auto& [name, value] : signing.headers) request.headers().add(name, value);
+      // Host is signed but not set: cpprest writes it itself (host, plus ":port" when the
+      // endpoint names one, as host_header does), and a Host set here would also become the TLS
+      // server name it verifies, which must not carry the port.
+      for (const auto& [name, value] : signing.headers) {
+        if (name != "host") request.headers().add(name, value);
+      }
       request.headers().add("Authorization", signature.authorization);
       if (method == http::methods::PUT) {
         static const uint8_t kEmpty = 0;

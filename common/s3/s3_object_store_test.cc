@@ -255,6 +255,35 @@ TEST_F(S3ObjectStoreTest, InvalidOptionsFailBeforeAnyRequest) {
   EXPECT_EQ(store->Get(std::string(1025, 'k')).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(S3ObjectStoreTlsTest, HttpsTrustsTheGivenCaFileOnly) {
+  curve::testing::TempDir dir;
+  auto minio = MinioProcess::Start(dir.path(), /*tls=*/true);
+  ASSERT_TRUE(minio.ok()) << minio.status();
+  S3Options options = (*minio)->Options("curve-tls");
+  ASSERT_EQ(options.endpoint.rfind("https://127.0.0.1:", 0), 0u) << options.endpoint;
+  ASSERT_FALSE(options.ca_file.empty());
+  options.max_attempts = 1;
+
+  auto store = NewS3ObjectStore(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Put("over/tls", "sealed").ok());
+  EXPECT_EQ(*(*store)->Get("over/tls"), "sealed");
+
+  // Without the CA the self-signed certificate is refused.
+  S3Options untrusted = options;
+  untrusted.ca_file.clear();
+  auto refused = NewS3ObjectStore(untrusted);
+  ASSERT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status();
+  std::printf("untrusted certificate: %s\n", refused.status().message().c_str());
+
+  S3Options missing = options;
+  missing.ca_file = dir.path() + "/no-such-ca.pem";
+  auto invalid = NewS3ObjectStore(missing);
+  ASSERT_EQ(invalid.status().code(), StatusCode::kInvalidArgument) << invalid.status();
+  EXPECT_NE(invalid.status().message().find("no-such-ca.pem"), std::string::npos)
+      << invalid.status();
+}
+
 TEST(MinioProcessTest, StopKillsTheServerByPid) {
   curve::testing::TempDir dir;
   auto minio = MinioProcess::Start(dir.path());

@@ -1,6 +1,7 @@
 #include "common/s3/testing/minio_process.h"
 
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -62,9 +63,9 @@ Result<std::string> Run(const std::vector<std::string>& argv, std::chrono::minut
   return output;
 }
 
-// The HTTP status MinIO on 127.0.0.1:`port` answers to an anonymous GET of `path`; 0 when it
-// does not answer within a second.
-int StatusOf(int port, const std::string& path) {
+// The HTTP status MinIO on 127.0.0.1:`port` answers to an anonymous GET of `path` (over TLS,
+// unverified, with `tls`); 0 when it does not answer within a second.
+int StatusOf(int port, const std::string& path, bool tls) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return 0;
   timeval timeout{1, 0};
@@ -77,13 +78,24 @@ int StatusOf(int port, const std::string& path) {
   int status = 0;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
     std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-        static_cast<ssize_t>(request.size())) {
-      char answer[32] = {};
-      ssize_t n = ::recv(fd, answer, sizeof(answer) - 1, 0);
-      // "HTTP/1.1 200 OK"
-      if (n > 12 && std::string_view(answer, 5) == "HTTP/") status = std::atoi(answer + 9);
+    char answer[32] = {};
+    int n = 0;
+    if (tls) {
+      SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+      SSL* ssl = context ? SSL_new(context) : nullptr;
+      if (ssl && SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1 &&
+          SSL_write(ssl, request.data(), static_cast<int>(request.size())) ==
+              static_cast<int>(request.size())) {
+        n = SSL_read(ssl, answer, sizeof(answer) - 1);
+      }
+      SSL_free(ssl);
+      SSL_CTX_free(context);
+    } else if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(request.size())) {
+      n = static_cast<int>(::recv(fd, answer, sizeof(answer) - 1, 0));
     }
+    // "HTTP/1.1 200 OK"
+    if (n > 12 && std::string_view(answer, 5) == "HTTP/") status = std::atoi(answer + 9);
   }
   ::close(fd);
   return status;
@@ -92,9 +104,9 @@ int StatusOf(int port, const std::string& path) {
 // MinIO answers its readiness probe before its object layer is up (S3 requests then get 503
 // XMinioServerNotInitialized): ready when the probe says 200 and an anonymous ListBuckets gets
 // a real answer (403).
-bool Ready(int port) {
-  if (StatusOf(port, "/minio/health/ready") != 200) return false;
-  int status = StatusOf(port, "/");
+bool Ready(int port, bool tls) {
+  if (StatusOf(port, "/minio/health/ready", tls) != 200) return false;
+  int status = StatusOf(port, "/", tls);
   return status != 0 && status != 503;
 }
 
@@ -120,10 +132,12 @@ Result<std::string> MinioProcess::Binary() {
   return binary;
 }
 
-Result<std::unique_ptr<MinioProcess>> MinioProcess::Start(const std::string& dir) {
+Result<std::unique_ptr<MinioProcess>> MinioProcess::Start(const std::string& dir, bool tls) {
   CURVE_ASSIGN_OR_RETURN(std::string binary, Binary());
   std::unique_ptr<MinioProcess> minio(new MinioProcess());
   minio->dir_ = dir;
+  minio->tls_ = tls;
+  if (tls) CURVE_RETURN_IF_ERROR(minio->MakeCertificate());
   // A port picked free may be taken by the time MinIO binds it: try a few.
   Status status;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -138,7 +152,9 @@ Result<std::unique_ptr<MinioProcess>> MinioProcess::Start(const std::string& dir
 
 MinioProcess::~MinioProcess() { Stop(); }
 
-std::string MinioProcess::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string MinioProcess::endpoint() const {
+  return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 int MinioProcess::pid() const { return process_ ? process_->pid() : -1; }
 
@@ -148,7 +164,24 @@ S3Options MinioProcess::Options(const std::string& bucket) const {
   options.bucket = bucket;
   options.access_key = access_key_;
   options.secret_key = secret_key_;
+  options.ca_file = ca_file_;
   return options;
+}
+
+Status MinioProcess::MakeCertificate() {
+  std::string certs = dir_ + "/certs";
+  std::error_code error;
+  std::filesystem::create_directories(certs, error);
+  if (error) return InternalError("create " + certs + ": " + error.message());
+  // MinIO serves TLS when its certs dir holds public.crt and private.key.
+  Result<std::string> made =
+      Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+           certs + "/private.key", "-out", certs + "/public.crt"},
+          std::chrono::minutes(1));
+  if (!made.ok()) return made.status().WithContext("make a TLS certificate for MinIO");
+  ca_file_ = certs + "/public.crt";
+  return Status::Ok();
 }
 
 void MinioProcess::Stop() {
@@ -184,8 +217,8 @@ Status MinioProcess::Launch(const std::string& binary) {
                                    "--quiet"};
   CURVE_ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv));
   process_ = std::make_unique<Subprocess>(std::move(process));
-  bool ready =
-      PollUntil([&] { return !process_->running() || Ready(port_); }, std::chrono::seconds(60));
+  bool ready = PollUntil([&] { return !process_->running() || Ready(port_, tls_); },
+                         std::chrono::seconds(60));
   if (!process_->running()) {
     return UnavailableError("minio exited at start (log " + log + "): " + Tail(log));
   }
