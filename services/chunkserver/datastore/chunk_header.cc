@@ -29,6 +29,7 @@ void ChunkHeader::EncodeTo(char* page) const {
   std::memset(page, 0, page_size);
   std::memcpy(page, kMagic, sizeof(kMagic));
   Put<uint32_t>(page, 8, kVersion);
+  Put<uint32_t>(page, 12, static_cast<uint32_t>(kind));
   Put<uint64_t>(page, 16, chunk_id);
   Put<uint64_t>(page, 24, sequence);
   Put<uint64_t>(page, 32, chunk_size);
@@ -50,7 +51,12 @@ Result<ChunkHeader> ChunkHeader::Decode(std::string_view page, const std::string
     return DataLossError("chunk file " + path + ": unknown header version " +
                          std::to_string(Get<uint32_t>(page, 8)));
   }
+  const uint32_t kind = Get<uint32_t>(page, 12);
+  if (kind > static_cast<uint32_t>(Kind::kPreserved)) {
+    return DataLossError("chunk file " + path + ": unknown file kind " + std::to_string(kind));
+  }
   ChunkHeader header;
+  header.kind = static_cast<Kind>(kind);
   header.chunk_id = Get<uint64_t>(page, 16);
   header.sequence = Get<uint64_t>(page, 24);
   header.chunk_size = Get<uint64_t>(page, 32);

@@ -1,41 +1,19 @@
 #include "services/chunkserver/datastore/chunk_store.h"
 
-#include <charconv>
 #include <cstring>
 
 #include "common/fs/posix_file_system.h"
 #include "common/logging.h"
 #include "services/chunkserver/datastore/aligned_buffer.h"
+#include "services/chunkserver/datastore/chunk_file_name.h"
+#include "services/chunkserver/datastore/chunk_store_chunk.h"
 
 namespace curve::chunkserver {
 namespace {
 
-constexpr std::string_view kChunkPrefix = "chunk_";
 constexpr std::string_view kTakingSuffix = ".taking";
 
-// Parses "chunk_<id>" (and "chunk_<id>.taking" when `taking` is set).
-bool ParseChunkName(std::string_view name, ChunkId* id, bool* taking) {
-  if (name.substr(0, kChunkPrefix.size()) != kChunkPrefix) return false;
-  name.remove_prefix(kChunkPrefix.size());
-  *taking = name.size() > kTakingSuffix.size() &&
-            name.substr(name.size() - kTakingSuffix.size()) == kTakingSuffix;
-  if (*taking) name.remove_suffix(kTakingSuffix.size());
-  auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), *id);
-  return ec == std::errc() && ptr == name.data() + name.size() && !name.empty();
-}
-
 }  // namespace
-
-struct ChunkStore::Chunk {
-  ChunkId id = 0;
-  std::string path;
-  Status broken;  // DATA_LOSS when the file is corrupt
-
-  std::mutex mu;
-  bool created = true;    // false while being created (or after that failed), guarded by mu
-  uint64_t sequence = 0;  // guarded by mu
-  std::shared_ptr<fs::File> file;  // opened on first use, guarded by mu
-};
 
 Result<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& options) {
   return Open(options, fs::PosixFileSystem::Default());
@@ -68,7 +46,12 @@ ChunkStore::ChunkStore(ChunkStoreOptions options, fs::FileSystem* fs,
 ChunkStore::~ChunkStore() = default;
 
 std::string ChunkStore::ChunkPath(ChunkId id) const {
-  return fs::JoinPath(chunk_dir_, std::string(kChunkPrefix) + std::to_string(id));
+  return fs::JoinPath(chunk_dir_, ChunkFileName{.id = id}.ToString());
+}
+
+std::string ChunkStore::PreservedPath(ChunkId id, uint64_t sequence) const {
+  return fs::JoinPath(chunk_dir_,
+                      ChunkFileName{.id = id, .preserved = true, .sequence = sequence}.ToString());
 }
 
 fs::OpenOptions ChunkStore::FileOptions() const {
@@ -85,19 +68,24 @@ Status ChunkStore::Recover() {
   AlignedBuffer page(pool_->meta_page_size());
   fs::OpenOptions read_only_open;
   read_only_open.direct_io = options_.direct_io;
+  std::vector<ChunkFileName> preserved;
   for (const auto& name : names) {
-    ChunkId id = 0;
-    bool taking = false;
-    if (!ParseChunkName(name, &id, &taking)) {
+    ChunkFileName parsed;
+    if (!ChunkFileName::Parse(name, &parsed)) {
       logger->warn("op=OpenChunkStore dir={} file={} msg=\"unknown file ignored\"", chunk_dir_,
                    name);
       continue;
     }
+    const ChunkId id = parsed.id;
     std::string path = fs::JoinPath(chunk_dir_, name);
-    if (taking) {
-      logger->info("op=OpenChunkStore chunk={} msg=\"returning half-created chunk to the pool\"",
-                   id);
+    if (parsed.taking) {
+      logger->info("op=OpenChunkStore file={} msg=\"returning half-created file to the pool\"",
+                   name);
       CURVE_RETURN_IF_ERROR(pool_->Return(path));
+      continue;
+    }
+    if (parsed.preserved) {
+      preserved.push_back(parsed);  // attached once every chunk is known
       continue;
     }
     auto chunk = std::make_shared<Chunk>();
@@ -113,7 +101,8 @@ Status ChunkStore::Recover() {
       CURVE_RETURN_IF_ERROR(fs::ReadExactly(*file, 0, page.size(), page.data()));
       CURVE_ASSIGN_OR_RETURN(ChunkHeader header,
                              ChunkHeader::Decode(std::string_view(page.data(), page.size()), path));
-      if (header.chunk_id != id || header.chunk_size != pool_->chunk_size()) {
+      if (header.kind != ChunkHeader::Kind::kChunk || header.chunk_id != id ||
+          header.chunk_size != pool_->chunk_size()) {
         return DataLossError("chunk file " + path + ": header names chunk " +
                              std::to_string(header.chunk_id) + " of size " +
                              std::to_string(header.chunk_size));
@@ -129,6 +118,9 @@ Status ChunkStore::Recover() {
       chunk->broken = status;
     }
     chunks_[id] = std::move(chunk);
+  }
+  for (const auto& copy : preserved) {
+    CURVE_RETURN_IF_ERROR(RecoverPreserved(copy.ToString(), copy.id, copy.sequence));
   }
   return Status::Ok();
 }
@@ -198,12 +190,8 @@ Result<std::shared_ptr<ChunkStore::Chunk>> ChunkStore::FindOrCreate(ChunkId id, 
       return DataLossError("pool file taken as " + taking + " has size " + std::to_string(size) +
                            ", expected " + std::to_string(pool_->file_size()));
     }
-    ChunkHeader header;
-    header.chunk_id = id;
-    header.sequence = sequence;
-    header.chunk_size = pool_->chunk_size();
-    header.page_size = pool_->meta_page_size();
-    CURVE_RETURN_IF_ERROR(WriteHeader(file.get(), header));
+    CURVE_RETURN_IF_ERROR(
+        WriteHeader(file.get(), HeaderFor(id, sequence, ChunkHeader::Kind::kChunk)));
     CURVE_RETURN_IF_ERROR(fs_->RenameNoReplace(taking, chunk->path));
     CURVE_RETURN_IF_ERROR(fs_->SyncDir(chunk_dir_));
     chunk->sequence = sequence;
@@ -241,6 +229,27 @@ Result<std::shared_ptr<fs::File>> ChunkStore::FileOf(Chunk& chunk) {
   return chunk.file;
 }
 
+Status ChunkStore::WriteData(fs::File& file, uint64_t offset, std::string_view data) const {
+  uint64_t file_offset = pool_->meta_page_size() + offset;
+  if (options_.direct_io && reinterpret_cast<uintptr_t>(data.data()) % options_.block_size != 0) {
+    AlignedBuffer buffer(data.size());
+    std::memcpy(buffer.data(), data.data(), data.size());
+    return file.Write(file_offset, std::string_view(buffer.data(), buffer.size()));
+  }
+  return file.Write(file_offset, data);
+}
+
+Status ChunkStore::ReadData(fs::File& file, uint64_t offset, size_t length, char* out) const {
+  uint64_t file_offset = pool_->meta_page_size() + offset;
+  if (options_.direct_io && reinterpret_cast<uintptr_t>(out) % options_.block_size != 0) {
+    AlignedBuffer buffer(length);
+    CURVE_RETURN_IF_ERROR(fs::ReadExactly(file, file_offset, length, buffer.data()));
+    std::memcpy(out, buffer.data(), length);
+    return Status::Ok();
+  }
+  return fs::ReadExactly(file, file_offset, length, out);
+}
+
 Status ChunkStore::Write(ChunkId id, uint64_t offset, std::string_view data, uint64_t sequence) {
   CURVE_RETURN_IF_ERROR(CheckRange(id, offset, data.size()));
   CURVE_ASSIGN_OR_RETURN(auto chunk, FindOrCreate(id, sequence));
@@ -252,37 +261,16 @@ Status ChunkStore::Write(ChunkId id, uint64_t offset, std::string_view data, uin
                                      std::to_string(sequence) + " is older than the chunk's " +
                                      std::to_string(chunk->sequence));
     }
-    if (sequence > chunk->sequence) {
-      ChunkHeader header;
-      header.chunk_id = id;
-      header.sequence = sequence;
-      header.chunk_size = pool_->chunk_size();
-      header.page_size = pool_->meta_page_size();
-      CURVE_RETURN_IF_ERROR(WriteHeader(file.get(), header));
-      chunk->sequence = sequence;
-    }
   }
-  uint64_t file_offset = pool_->meta_page_size() + offset;
-  if (options_.direct_io && reinterpret_cast<uintptr_t>(data.data()) % options_.block_size != 0) {
-    AlignedBuffer buffer(data.size());
-    std::memcpy(buffer.data(), data.data(), data.size());
-    return file->Write(file_offset, std::string_view(buffer.data(), buffer.size()));
-  }
-  return file->Write(file_offset, data);
+  CURVE_RETURN_IF_ERROR(RaiseSequence(*chunk, file.get(), sequence));
+  return WriteData(*file, offset, data);
 }
 
 Status ChunkStore::ReadInto(ChunkId id, uint64_t offset, size_t length, char* out) {
   CURVE_RETURN_IF_ERROR(CheckRange(id, offset, length));
   CURVE_ASSIGN_OR_RETURN(auto chunk, Find(id));
   CURVE_ASSIGN_OR_RETURN(auto file, FileOf(*chunk));
-  uint64_t file_offset = pool_->meta_page_size() + offset;
-  if (options_.direct_io && reinterpret_cast<uintptr_t>(out) % options_.block_size != 0) {
-    AlignedBuffer buffer(length);
-    CURVE_RETURN_IF_ERROR(fs::ReadExactly(*file, file_offset, length, buffer.data()));
-    std::memcpy(out, buffer.data(), length);
-    return Status::Ok();
-  }
-  return fs::ReadExactly(*file, file_offset, length, out);
+  return ReadData(*file, offset, length, out);
 }
 
 Result<std::string> ChunkStore::Read(ChunkId id, uint64_t offset, size_t length) {
@@ -293,14 +281,23 @@ Result<std::string> ChunkStore::Read(ChunkId id, uint64_t offset, size_t length)
 }
 
 Status ChunkStore::Delete(ChunkId id) {
+  std::shared_ptr<Chunk> chunk;
+  {
+    std::lock_guard lock(mu_);
+    auto it = chunks_.find(id);
+    if (it == chunks_.end()) {
+      return NotFoundError("delete chunk " + std::to_string(id) + ": no such chunk (no file " +
+                           ChunkPath(id) + ")");
+    }
+    if (!it->second->broken.ok()) return it->second->broken.WithContext("delete");
+    chunk = it->second;
+  }
+  std::unique_lock cow(chunk->cow);
+  CURVE_RETURN_IF_ERROR(DropPreserved(*chunk));
   std::lock_guard lock(mu_);
   auto it = chunks_.find(id);
-  if (it == chunks_.end()) {
-    return NotFoundError("delete chunk " + std::to_string(id) + ": no such chunk (no file " +
-                         ChunkPath(id) + ")");
-  }
-  if (!it->second->broken.ok()) return it->second->broken.WithContext("delete");
-  CURVE_RETURN_IF_ERROR(pool_->Return(it->second->path));
+  if (it == chunks_.end() || it->second != chunk) return Status::Ok();  // a racing Delete won
+  CURVE_RETURN_IF_ERROR(pool_->Return(chunk->path));
   chunks_.erase(it);
   return Status::Ok();
 }
@@ -309,7 +306,7 @@ Result<ChunkInfo> ChunkStore::GetInfo(ChunkId id) {
   CURVE_ASSIGN_OR_RETURN(auto chunk, Find(id));
   std::lock_guard lock(chunk->mu);
   if (!chunk->created) return NotFoundError("chunk " + std::to_string(id) + " does not exist");
-  return ChunkInfo{id, chunk_size(), chunk->sequence, chunk->path};
+  return ChunkInfo{id, chunk_size(), chunk->sequence, chunk->path, chunk->preserved_sequence};
 }
 
 ChunkStore::Space ChunkStore::ChunkSpace() const {
@@ -319,6 +316,7 @@ ChunkStore::Space ChunkStore::ChunkSpace() const {
     in_use = chunks_.size();
   }
   const uint64_t chunk_size = pool_->chunk_size();
+  in_use += preserved_count_.load();
   return Space{(in_use + pool_->free_count()) * chunk_size, in_use * chunk_size};
 }
 
@@ -335,7 +333,8 @@ std::vector<ChunkInfo> ChunkStore::ListChunks() const {
   for (const auto& chunk : chunks) {
     std::lock_guard lock(chunk->mu);
     if (!chunk->created) continue;
-    infos.push_back(ChunkInfo{chunk->id, chunk_size(), chunk->sequence, chunk->path});
+    infos.push_back(ChunkInfo{chunk->id, chunk_size(), chunk->sequence, chunk->path,
+                              chunk->preserved_sequence});
   }
   return infos;
 }
@@ -343,7 +342,14 @@ std::vector<ChunkInfo> ChunkStore::ListChunks() const {
 Status ChunkStore::Sync(ChunkId id) {
   CURVE_ASSIGN_OR_RETURN(auto chunk, Find(id));
   CURVE_ASSIGN_OR_RETURN(auto file, FileOf(*chunk));
-  return file->Sync();
+  CURVE_RETURN_IF_ERROR(file->Sync());
+  // A copy is synced when made; one installed from a stream is written afterwards.
+  std::shared_ptr<fs::File> preserved;
+  {
+    std::lock_guard lock(chunk->mu);
+    preserved = chunk->preserved_file;
+  }
+  return preserved ? preserved->Sync() : Status::Ok();
 }
 
 Status ChunkStore::SyncAll() {
@@ -355,10 +361,16 @@ Status ChunkStore::SyncAll() {
 }
 
 std::vector<Status> ChunkStore::Problems() const {
-  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Chunk>> chunks;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, chunk] : chunks_) chunks.push_back(chunk);
+  }
   std::vector<Status> problems;
-  for (const auto& [id, chunk] : chunks_) {
+  for (const auto& chunk : chunks) {
     if (!chunk->broken.ok()) problems.push_back(chunk->broken);
+    std::lock_guard lock(chunk->mu);
+    if (!chunk->preserved_broken.ok()) problems.push_back(chunk->preserved_broken);
   }
   return problems;
 }
