@@ -30,7 +30,8 @@ bool AllZero(const std::string& data) {
   return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
 }
 
-// Streams the chunk files a snapshot lists, piece by piece.
+// Streams the chunk files a snapshot lists, piece by piece: each chunk, then its preserved copy
+// when it has one.
 class ChunkFileReader final : public raft::SnapshotReader {
  public:
   ChunkFileReader(ChunkStore* store, CopysetSnapshot snapshot)
@@ -40,26 +41,48 @@ class ChunkFileReader final : public raft::SnapshotReader {
     while (chunk_ < snapshot_.chunks_size()) {
       const auto& chunk = snapshot_.chunks(chunk_);
       if (offset_ >= store_->chunk_size()) {
-        ++chunk_;
-        offset_ = 0;
+        if (copy_) {
+          NextChunk();
+        } else {
+          copy_ = true;
+          offset_ = 0;
+        }
         continue;
       }
-      auto data = store_->Read(chunk.id(), offset_, kPieceBytes);
-      if (!data.ok() && data.status().code() == StatusCode::kNotFound) {
-        // Deleted since the snapshot: the log replay deletes it on the follower too.
-        ++chunk_;
-        offset_ = 0;
-        continue;
-      }
-      if (!data.ok()) return data.status();
       ChunkPiece piece;
       piece.set_chunk_id(chunk.id());
       piece.set_offset(offset_);
-      piece.set_sequence(chunk.sequence());
-      if (AllZero(*data) && offset_ != 0) {
-        piece.set_zero_length(data->size());
+      std::string data(kPieceBytes, '\0');
+      if (copy_) {
+        auto sequence = store_->ReadPreservedInto(chunk.id(), offset_, data.size(), data.data());
+        // No copy (or no chunk) any more: the log replay drops it on the member too. A copy made
+        // again since its first piece is left to the replay as well.
+        if (!sequence.ok() && sequence.status().code() == StatusCode::kNotFound) {
+          NextChunk();
+          continue;
+        }
+        if (!sequence.ok()) return sequence.status();
+        if (offset_ == 0) copy_sequence_ = *sequence;
+        if (*sequence != copy_sequence_) {
+          NextChunk();
+          continue;
+        }
+        piece.set_snapshot(true);
+        piece.set_sequence(*sequence);
       } else {
-        piece.set_data(std::move(*data));
+        Status read = store_->ReadInto(chunk.id(), offset_, data.size(), data.data());
+        if (read.code() == StatusCode::kNotFound) {
+          // Deleted since the snapshot: the log replay deletes it on the follower too.
+          NextChunk();
+          continue;
+        }
+        if (!read.ok()) return read;
+        piece.set_sequence(chunk.sequence());
+      }
+      if (AllZero(data) && offset_ != 0) {
+        piece.set_zero_length(data.size());
+      } else {
+        piece.set_data(std::move(data));
       }
       offset_ += kPieceBytes;
       *out = piece.SerializeAsString();
@@ -69,14 +92,23 @@ class ChunkFileReader final : public raft::SnapshotReader {
   }
 
  private:
+  void NextChunk() {
+    ++chunk_;
+    offset_ = 0;
+    copy_ = false;
+  }
+
   ChunkStore* const store_;
   const CopysetSnapshot snapshot_;
   int chunk_ = 0;
+  bool copy_ = false;  // streaming the chunk's preserved copy
+  uint64_t copy_sequence_ = 0;
   uint64_t offset_ = 0;
 };
 
-// Writes received pieces into the local store: a chunk's stale local copy is dropped at its first
-// piece so the pool's zeros stand for the skipped pieces.
+// Writes received pieces into the local store: a chunk's stale local copy (and its preserved
+// copy) is dropped at its first piece so the pool's zeros stand for the skipped pieces; its
+// preserved copy's pieces follow it.
 class ChunkFileWriter final : public raft::SnapshotWriter {
  public:
   explicit ChunkFileWriter(ChunkStore* store) : store_(store) {}
@@ -85,6 +117,10 @@ class ChunkFileWriter final : public raft::SnapshotWriter {
     ChunkPiece piece;
     if (!piece.ParseFromString(bytes)) return DataLossError("malformed snapshot piece");
     if (piece.zero_length() > 0) return Status::Ok();
+    if (piece.snapshot()) {
+      return store_->WritePreserved(piece.chunk_id(), piece.sequence(), piece.offset(),
+                                    piece.data());
+    }
     if (current_ != piece.chunk_id() || piece.offset() == 0) {
       current_ = piece.chunk_id();
       Status deleted = store_->Delete(piece.chunk_id());
@@ -119,6 +155,14 @@ std::string CopysetStateMachine::EncodeDelete(ChunkId id) {
   return op.SerializeAsString();
 }
 
+std::string CopysetStateMachine::EncodeDeleteSnapshot(ChunkId id, uint64_t sequence) {
+  ChunkOp op;
+  op.set_kind(ChunkOp::DELETE_SNAPSHOT);
+  op.set_chunk_id(id);
+  op.set_sequence(sequence);
+  return op.SerializeAsString();
+}
+
 void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
   ChunkOp op;
   Status status;
@@ -146,6 +190,22 @@ void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
     std::lock_guard lock(mu_);
     chunks_.erase(op.chunk_id());
     damaged_.erase(op.chunk_id());
+    lost_copies_.erase(op.chunk_id());
+  } else if (op.kind() == ChunkOp::DELETE_SNAPSHOT) {
+    status = store_->DeleteSnapshot(op.chunk_id(), op.sequence());
+    if (status.code() == StatusCode::kNotFound) status = Status::Ok();
+    std::lock_guard lock(mu_);
+    lost_copies_.erase(op.chunk_id());
+    if (!status.ok() && chunks_.count(op.chunk_id()) && !damaged_.count(op.chunk_id())) {
+      // A copy this replica could not drop would be read or kept as a later snapshot's.
+      damaged_[op.chunk_id()] =
+          DataLossError("copyset " + name_ + ": this replica failed to apply the snapshot " +
+                        "deletion at index " + std::to_string(index) + " to chunk " +
+                        std::to_string(op.chunk_id()) + ": " + status.ToString());
+    }
+  } else {
+    status = InvalidArgumentError("unknown chunk op kind " + std::to_string(op.kind()) +
+                                  " at index " + std::to_string(index));
   }
   if (status.ok()) return;
   log::Get("chunkserver")
@@ -172,7 +232,10 @@ Result<std::string> CopysetStateMachine::SaveSnapshot() {
   for (ChunkId id : chunks_) {
     auto* chunk = snapshot.add_chunks();
     chunk->set_id(id);
-    if (auto info = store_->GetInfo(id); info.ok()) chunk->set_sequence(info->sequence);
+    if (auto info = store_->GetInfo(id); info.ok()) {
+      chunk->set_sequence(info->sequence);
+      chunk->set_snapshot_sequence(info->snapshot_sequence);
+    }
   }
   return snapshot.SerializeAsString();
 }
@@ -184,7 +247,11 @@ Status CopysetStateMachine::LoadSnapshot(const raft::SnapshotMeta& meta, const s
                          std::to_string(meta.index));
   }
   std::set<ChunkId> listed;
-  for (const auto& chunk : snapshot.chunks()) listed.insert(chunk.id());
+  std::map<ChunkId, uint64_t> copies;  // listed preserved copies
+  for (const auto& chunk : snapshot.chunks()) {
+    listed.insert(chunk.id());
+    if (chunk.snapshot_sequence() != 0) copies[chunk.id()] = chunk.snapshot_sequence();
+  }
   std::set<ChunkId> stale;
   {
     std::lock_guard lock(mu_);
@@ -197,9 +264,19 @@ Status CopysetStateMachine::LoadSnapshot(const raft::SnapshotMeta& meta, const s
     if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   }
   std::map<ChunkId, Status> damaged;
+  std::map<ChunkId, Status> lost_copies;
   for (ChunkId id : listed) {
     auto info = store_->GetInfo(id);
-    if (info.ok()) continue;
+    if (info.ok()) {
+      auto copy = copies.find(id);
+      if (copy != copies.end() && info->snapshot_sequence == 0) {
+        lost_copies[id] = DataLossError("copyset " + name_ + ": the preserved copy " +
+                                        store_->PreservedPath(id, copy->second) + " of chunk " +
+                                        std::to_string(id) + " listed by the snapshot at index " +
+                                        std::to_string(meta.index) + " is missing");
+      }
+      continue;
+    }
     Status problem = info.status().code() == StatusCode::kNotFound
                          ? DataLossError("copyset " + name_ + ": chunk file " +
                                          store_->ChunkPath(id) + " is missing")
@@ -211,6 +288,7 @@ Status CopysetStateMachine::LoadSnapshot(const raft::SnapshotMeta& meta, const s
   std::lock_guard lock(mu_);
   chunks_ = std::move(listed);
   damaged_ = std::move(damaged);
+  lost_copies_ = std::move(lost_copies);
   config_ = meta.config;
   return Status::Ok();
 }
@@ -251,10 +329,17 @@ Status CopysetStateMachine::CheckHealthy(ChunkId id) const {
   return it == damaged_.end() ? Status::Ok() : it->second;
 }
 
+Status CopysetStateMachine::CheckSnapshotHealthy(ChunkId id) const {
+  std::lock_guard lock(mu_);
+  auto it = lost_copies_.find(id);
+  return it == lost_copies_.end() ? Status::Ok() : it->second;
+}
+
 std::vector<Status> CopysetStateMachine::Problems() const {
   std::lock_guard lock(mu_);
   std::vector<Status> out;
   for (const auto& [id, status] : damaged_) out.push_back(status);
+  for (const auto& [id, status] : lost_copies_) out.push_back(status);
   return out;
 }
 

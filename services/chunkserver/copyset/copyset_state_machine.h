@@ -9,6 +9,17 @@
 // the follower's store; all-zero pieces are skipped); entries after the snapshot are replayed
 // over them, and chunk writes are idempotent, so a file read while it changes converges.
 //
+// Copy-on-write snapshots: a write raising a chunk's sequence preserves the chunk in the apply
+// (ChunkStore::Write); DELETE_SNAPSHOT drops the copy, or raises the sequence past the snapshot.
+// Both are deterministic given the log, so every replica holds the same copies. Snapshots list
+// each chunk's copy (CopysetSnapshot.Chunk.snapshot_sequence); the stream sends a chunk's live
+// copy after the chunk (ChunkPiece.snapshot), so a new member serves ReadChunkSnapshot too. A copy
+// a snapshot lists but the disk lacks after a restart (dropped after the snapshot: the log replays
+// the drop) makes snapshot reads of that chunk answer DATA_LOSS until a DELETE_SNAPSHOT or
+// DELETE of the chunk is applied (CheckSnapshotHealthy). Known limit: a copy dropped and made
+// again between a snapshot and the end of streaming it is made again on the new member from its
+// streamed (newer) contents.
+//
 // Restart: the latest local snapshot lists the chunks, the log replays the rest. A listed chunk
 // whose file is missing or corrupt is recorded in Problems() and reads of it answer DATA_LOSS;
 // it is never recreated as zeros.
@@ -47,6 +58,7 @@ class CopysetStateMachine final : public raft::StateMachine {
 
   static std::string EncodeWrite(ChunkId id, uint64_t offset, std::string data, uint64_t sequence);
   static std::string EncodeDelete(ChunkId id);
+  static std::string EncodeDeleteSnapshot(ChunkId id, uint64_t sequence);
 
   void Apply(raft::Index index, const std::string& data) override;
   Result<std::string> SaveSnapshot() override;
@@ -66,7 +78,10 @@ class CopysetStateMachine final : public raft::StateMachine {
   // to be damaged (DATA_LOSS naming it).
   bool Has(ChunkId id) const;
   Status CheckHealthy(ChunkId id) const;
+  // DATA_LOSS when the chunk's preserved copy, listed by the loaded snapshot, was missing.
+  Status CheckSnapshotHealthy(ChunkId id) const;
 
+  // Damaged chunks and lost preserved copies.
   std::vector<Status> Problems() const;
   bool is_leader() const { return leader_.load(); }
   uint64_t chunk_count() const;
@@ -81,6 +96,7 @@ class CopysetStateMachine final : public raft::StateMachine {
   mutable std::mutex mu_;
   std::set<ChunkId> chunks_;                // guarded by mu_
   std::map<ChunkId, Status> damaged_;       // guarded by mu_
+  std::map<ChunkId, Status> lost_copies_;   // guarded by mu_; see CheckSnapshotHealthy
   std::map<raft::Index, Status> failures_;  // guarded by mu_; apply errors by index
   raft::Configuration config_;              // guarded by mu_
 };

@@ -75,6 +75,12 @@ Result<std::shared_ptr<Copyset>> ChunkServiceImpl::CheckWrite(const WriteChunkRe
                                   std::to_string(id) + " (" + store_->ChunkPath(id) +
                                   ") of copyset " + copyset->key.Name());
   }
+  // Likewise for a write that preserves the chunk (copy-on-write) before it writes.
+  if (store_->WouldTakePoolFile(id, request.sequence()) && store_->pool()->free_count() == 0) {
+    return ResourceExhaustedError("chunk file pool is exhausted: no file left to preserve chunk " +
+                                  std::to_string(id) + " of copyset " + copyset->key.Name() +
+                                  " for a write at sequence " + std::to_string(request.sequence()));
+  }
   return copyset;
 }
 
@@ -151,20 +157,23 @@ grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunks(grpc::CallbackServerCont
   return reactor;
 }
 
+Status ChunkServiceImpl::CheckRead(uint64_t offset, uint32_t length) const {
+  if (offset % 512 != 0 || length % 512 != 0 || length == 0) {
+    return InvalidArgumentError("read of " + std::to_string(length) + " bytes at " +
+                                std::to_string(offset) + " is not aligned to 512");
+  }
+  if (offset + length > store_->chunk_size()) {
+    return OutOfRangeError("read beyond the chunk size " + std::to_string(store_->chunk_size()));
+  }
+  return Status::Ok();
+}
+
 grpc::Status ChunkServiceImpl::ReadChunk(grpc::ServerContext*, const ReadChunkRequest* request,
                                          ReadChunkResponse* response) {
   auto copyset = Find(request->chunk());
   if (!copyset.ok()) return ToGrpc(copyset.status());
   const uint64_t id = request->chunk().chunk_id();
-  if (request->offset() % 512 != 0 || request->length() % 512 != 0 || request->length() == 0) {
-    return ToGrpc(InvalidArgumentError("read of " + std::to_string(request->length()) +
-                                       " bytes at " + std::to_string(request->offset()) +
-                                       " is not aligned to 512"));
-  }
-  if (request->offset() + request->length() > store_->chunk_size()) {
-    return ToGrpc(
-        OutOfRangeError("read beyond the chunk size " + std::to_string(store_->chunk_size())));
-  }
+  if (Status s = CheckRead(request->offset(), request->length()); !s.ok()) return ToGrpc(s);
   if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
   CopysetStateMachine* machine = (*copyset)->state_machine.get();
   if (Status s = machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
@@ -212,7 +221,56 @@ grpc::Status ChunkServiceImpl::GetChunkInfo(grpc::ServerContext*,
   response->set_exists(true);
   response->set_size(info->size);
   response->set_sequence(info->sequence);
+  response->set_snapshot_sequence(info->snapshot_sequence);
   return grpc::Status::OK;
+}
+
+grpc::Status ChunkServiceImpl::ReadChunkSnapshot(grpc::ServerContext*,
+                                                 const ReadChunkSnapshotRequest* request,
+                                                 ReadChunkSnapshotResponse* response) {
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) return ToGrpc(copyset.status());
+  const uint64_t id = request->chunk().chunk_id();
+  if (Status s = CheckRead(request->offset(), request->length()); !s.ok()) return ToGrpc(s);
+  if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
+  CopysetStateMachine* machine = (*copyset)->state_machine.get();
+  if (Status s = machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
+  if (Status s = machine->CheckSnapshotHealthy(id); !s.ok()) return ToGrpc(s);
+  if (!machine->Has(id)) {
+    response->set_exists(false);
+    return grpc::Status::OK;
+  }
+  std::string* data = response->mutable_data();
+  data->resize(request->length());
+  auto exists = store_->ReadSnapshotInto(id, request->sequence(), request->offset(),
+                                         request->length(), data->data());
+  if (!exists.ok()) {
+    Status read = exists.status();
+    if (read.code() == StatusCode::kNotFound) {
+      read = DataLossError("chunk " + std::to_string(id) + " of copyset " + (*copyset)->key.Name() +
+                           " is missing: " + read.message());
+    }
+    return ToGrpc(read);
+  }
+  if (!*exists) data->clear();
+  response->set_exists(*exists);
+  return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* ChunkServiceImpl::DeleteChunkSnapshot(
+    grpc::CallbackServerContext* context, const DeleteChunkSnapshotRequest* request,
+    DeleteChunkSnapshotResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto copyset = Find(request->chunk());
+  if (!copyset.ok()) {
+    reactor->Finish(ToGrpc(copyset.status()));
+    return reactor;
+  }
+  Propose(
+      **copyset,
+      CopysetStateMachine::EncodeDeleteSnapshot(request->chunk().chunk_id(), request->sequence()),
+      [reactor](Result<uint64_t> index) { reactor->Finish(ToGrpc(index.status())); });
+  return reactor;
 }
 
 grpc::Status ChunkServiceImpl::JoinCopyset(grpc::ServerContext*, const JoinCopysetRequest* request,

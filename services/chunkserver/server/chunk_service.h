@@ -5,7 +5,8 @@
 // they use gRPC's callback API, and the answer leaves from the raft driver's completion, so no
 // thread waits for the log. Reads pass the group's read barrier (the leader's lease) and read the
 // local ChunkStore on a synchronous-API thread. Members that do not lead answer
-// FAILED_PRECONDITION naming the leader's address.
+// FAILED_PRECONDITION naming the leader's address. Copy-on-write snapshots: ReadChunkSnapshot is
+// a read, DeleteChunkSnapshot goes through the log like a delete.
 //
 // Thread-safety: gRPC calls it from many threads; the manager and store are thread-safe.
 
@@ -18,8 +19,8 @@ namespace curve::chunkserver {
 
 class ChunkServiceImpl final
     : public ChunkService::WithCallbackMethod_WriteChunk<
-          ChunkService::WithCallbackMethod_WriteChunks<
-              ChunkService::WithCallbackMethod_DeleteChunk<ChunkService::Service>>> {
+          ChunkService::WithCallbackMethod_WriteChunks<ChunkService::WithCallbackMethod_DeleteChunk<
+              ChunkService::WithCallbackMethod_DeleteChunkSnapshot<ChunkService::Service>>>> {
  public:
   ChunkServiceImpl(CopysetManager* copysets, ChunkStore* store)
       : copysets_(copysets), store_(store) {}
@@ -39,6 +40,14 @@ class ChunkServiceImpl final
                                         DeleteChunkResponse* response) override;
   grpc::Status GetChunkInfo(grpc::ServerContext* context, const GetChunkInfoRequest* request,
                             GetChunkInfoResponse* response) override;
+  // The chunk as it was in snapshot `sequence` (ChunkStore::ReadSnapshotInto); `exists` false
+  // for a chunk the copyset does not hold or that did not exist then.
+  grpc::Status ReadChunkSnapshot(grpc::ServerContext* context,
+                                 const ReadChunkSnapshotRequest* request,
+                                 ReadChunkSnapshotResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteChunkSnapshot(grpc::CallbackServerContext* context,
+                                                const DeleteChunkSnapshotRequest* request,
+                                                DeleteChunkSnapshotResponse* response) override;
   grpc::Status JoinCopyset(grpc::ServerContext* context, const JoinCopysetRequest* request,
                            JoinCopysetResponse* response) override;
 
@@ -56,6 +65,8 @@ class ChunkServiceImpl final
                                      std::function<void(Result<uint64_t>)> done);
   // Waits until local reads of the copyset are linearizable (leader only).
   Status Barrier(Copyset& copyset);
+  // Validates a read of [offset, offset + length) of a chunk: 512-aligned, inside the chunk.
+  Status CheckRead(uint64_t offset, uint32_t length) const;
 
   CopysetManager* const copysets_;
   ChunkStore* const store_;
