@@ -203,7 +203,7 @@ void CopysetStateMachine::Apply(raft::Index index, const std::string& data) {
                         "deletion at index " + std::to_string(index) + " to chunk " +
                         std::to_string(op.chunk_id()) + ": " + status.ToString());
     }
-  } else {
+  } else if (op.kind() != ChunkOp::KIND_UNSPECIFIED) {  // unspecified: raft's empty entries
     status = InvalidArgumentError("unknown chunk op kind " + std::to_string(op.kind()) +
                                   " at index " + std::to_string(index));
   }

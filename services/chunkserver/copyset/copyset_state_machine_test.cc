@@ -63,6 +63,12 @@ TEST_F(CopysetStateMachineTest, RefusedOpsAreReportedOnceToTheProposer) {
   Status s = sm_.TakeResult(1);
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s;
   EXPECT_TRUE(sm_.TakeResult(1).ok());  // forgotten once taken
+  sm_.Apply(3, "");                     // a leader's empty entry
+  EXPECT_TRUE(sm_.TakeResult(3).ok());
+  ChunkOp future;
+  future.set_kind(static_cast<ChunkOp::Kind>(42));
+  sm_.Apply(4, future.SerializeAsString());
+  EXPECT_EQ(sm_.TakeResult(4).code(), StatusCode::kInvalidArgument);
   sm_.Apply(2, CopysetStateMachine::EncodeWrite(7, 100, std::string(4096, 'x'), 0));
   EXPECT_EQ(sm_.TakeResult(2).code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(sm_.Has(7));
