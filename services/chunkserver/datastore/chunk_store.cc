@@ -79,8 +79,10 @@ Status ChunkStore::Recover() {
     const ChunkId id = parsed.id;
     std::string path = fs::JoinPath(chunk_dir_, name);
     if (parsed.taking) {
-      logger->info("op=OpenChunkStore file={} msg=\"returning half-created file to the pool\"",
-                   name);
+      // The message is counted by tests/cluster/replacement_test (pool accounting).
+      logger->info(
+          "op=OpenChunkStore chunk={} file={} msg=\"returning half-created chunk to the pool\"", id,
+          name);
       CURVE_RETURN_IF_ERROR(pool_->Return(path));
       continue;
     }
