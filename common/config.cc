@@ -160,15 +160,11 @@ Status ConfigSource::Read(std::string_view key, double* out) {
 Status ConfigSource::Read(std::string_view key, int64_t* out, int64_t min, int64_t max) {
   Entry* entry = FindMutable(key);
   if (entry == nullptr) return Status::Ok();
-  std::string expected = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  const char* begin = entry->value.c_str();
-  char* end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(begin, &end, 10);
-  if (entry->value.empty() || *end != '\0' || errno != 0 || parsed < min || parsed > max) {
-    return Invalid(key, expected);
+  auto parsed = ParseInteger(key, entry->value, min, max);
+  if (!parsed.ok()) {
+    return Invalid(key, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
-  *out = parsed;
+  *out = *parsed;
   return Status::Ok();
 }
 
@@ -256,6 +252,29 @@ std::optional<std::string> CommandLine::Flag(std::string_view name) const {
     if (flag == name) found = value;  // the last occurrence wins
   }
   return found;
+}
+
+Result<int64_t> ParseInteger(std::string_view what, std::string_view text, int64_t min,
+                             int64_t max) {
+  const std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(copy.c_str(), &end, 10);
+  if (copy.empty() || std::isspace(static_cast<unsigned char>(copy[0])) || *end != '\0' ||
+      errno != 0 || parsed < min || parsed > max) {
+    return InvalidArgumentError(std::string(what) + ": '" + copy + "' is not an integer in [" +
+                                std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(parsed);
+}
+
+Result<CommandLine> ParseFlags(int argc, const char* const* argv) {
+  CURVE_ASSIGN_OR_RETURN(CommandLine command_line, ParseCommandLine(argc, argv));
+  if (!command_line.positional.empty()) {
+    return InvalidArgumentError("unexpected argument '" + command_line.positional[0] +
+                                "': expected --name=value flags");
+  }
+  return command_line;
 }
 
 Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {

@@ -102,6 +102,15 @@ struct CommandLine {
 
 Result<CommandLine> ParseCommandLine(int argc, const char* const* argv);
 
+// The command line of a daemon or tool that takes flags only: a positional argument is
+// INVALID_ARGUMENT ("unexpected argument 'x': expected --name=value flags").
+Result<CommandLine> ParseFlags(int argc, const char* const* argv);
+
+// The whole of `text` as a base-10 integer in [min, max]; otherwise INVALID_ARGUMENT naming
+// `what`, the text and the range ("--workers: 'x' is not an integer in [1, 64]").
+Result<int64_t> ParseInteger(std::string_view what, std::string_view text, int64_t min,
+                             int64_t max);
+
 // Loads an Options struct the way every daemon does: the YAML file named by --config (when
 // given), overridden by every other flag except those in `reserved` (e.g. "log-level"), then
 // `options->Load(source)`, then a check for unknown keys. Options must have

@@ -155,5 +155,42 @@ TEST(CommandLineTest, Forms) {
   EXPECT_EQ(ParseCommandLine(2, bad).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(CommandLineTest, DaemonsTakeFlagsOnly) {
+  const char* good[] = {"curve-mds", "--listen=127.0.0.1:0", "--config", "/etc/m.yaml"};
+  auto line = ParseFlags(4, good);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->Flag("config"), "/etc/m.yaml");
+
+  // A stray word (e.g. a forgotten "--" before a value) must not be ignored silently.
+  const char* stray[] = {"curve-mds", "--listen=127.0.0.1:0", "extra"};
+  auto refused = ParseFlags(3, stray);
+  ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("unexpected argument 'extra'"), std::string::npos)
+      << refused.status();
+}
+
+TEST(ParseIntegerTest, WholeTextInRange) {
+  struct Case {
+    std::string text;
+    bool ok;
+    int64_t value;
+  };
+  const Case cases[] = {
+      {"4", true, 4},   {"-3", true, -3},   {"100", true, 100}, {"101", false, 0},
+      {"-4", false, 0}, {"4abc", false, 0}, {"abc", false, 0},  {"", false, 0},
+      {" 4", false, 0}, {"4 ", false, 0},   {"0x10", false, 0}, {"99999999999999999999", false, 0},
+  };
+  for (const auto& c : cases) {
+    auto parsed = ParseInteger("--workers", c.text, -3, 100);
+    ASSERT_EQ(parsed.ok(), c.ok) << "'" << c.text << "': " << parsed.status();
+    if (c.ok) {
+      EXPECT_EQ(*parsed, c.value) << c.text;
+    } else {
+      EXPECT_EQ(parsed.status().message(),
+                "--workers: '" + c.text + "' is not an integer in [-3, 100]");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace curve::config

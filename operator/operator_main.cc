@@ -25,14 +25,9 @@ void LimitMallocFootprint() {
 }
 
 bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* error) {
-  auto command_line = config::ParseCommandLine(argc, argv);
+  auto command_line = config::ParseFlags(argc, argv);
   if (!command_line.ok()) {
     *error = command_line.status().message();
-    return false;
-  }
-  if (!command_line->positional.empty()) {
-    *error =
-        "unexpected argument '" + command_line->positional[0] + "': expected --name=value flags";
     return false;
   }
   for (const auto& [name, value] : command_line->flags) {
@@ -51,18 +46,22 @@ bool ParseOperatorFlags(int argc, char** argv, OperatorOptions* o, std::string* 
       o->leader_elect = value != "false";
     } else if (key == "--resync" || key == "--lease-duration") {
       auto& target = key == "--resync" ? o->resync : o->lease_duration;
-      target = std::chrono::seconds(std::atoi(value.c_str()));
-      if (value.empty() || value.back() != 's' || target.count() < (key == "--resync" ? 1 : 3)) {
-        *error = key + ": a whole number of seconds (e.g. 30s), at least " +
-                 (key == "--resync" ? "1s" : "3s");
+      const int64_t min = key == "--resync" ? 1 : 3;
+      auto seconds = config::ParseInteger(key, std::string_view(value).substr(0, value.size() - 1),
+                                          min, 24 * 3600);
+      if (value.empty() || value.back() != 's' || !seconds.ok()) {
+        *error = key + ": a whole number of seconds (e.g. 30s), at least " + std::to_string(min) +
+                 "s, got '" + value + "'";
         return false;
       }
+      target = std::chrono::seconds(*seconds);
     } else if (key == "--workers") {
-      o->workers = std::atoi(value.c_str());
-      if (o->workers < 1) {
-        *error = "--workers: must be at least 1";
+      auto workers = config::ParseInteger(key, value, 1, 1024);
+      if (!workers.ok()) {
+        *error = workers.status().message();
         return false;
       }
+      o->workers = static_cast<int>(*workers);
     } else {
       *error = "unknown flag " + key +
                " (known: --kubeconfig --namespace --mds-address --lease-namespace --id "

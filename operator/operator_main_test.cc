@@ -88,6 +88,13 @@ TEST(ParseOperatorFlagsTest, ReadsFlagsAndNamesWhatIsWrong) {
   EXPECT_NE(error.find("--workers"), std::string::npos) << error;
   EXPECT_FALSE(Parse({"--resync=30"}, &options, &error));
   EXPECT_NE(error.find("--resync"), std::string::npos) << error;
+  // atoi used to read these as 4 and 30 seconds.
+  EXPECT_FALSE(Parse({"--workers=4abc"}, &options, &error));
+  EXPECT_NE(error.find("'4abc' is not an integer"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--resync=30xs"}, &options, &error));
+  EXPECT_NE(error.find("got '30xs'"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--lease-duration=2s"}, &options, &error));
+  EXPECT_NE(error.find("at least 3s"), std::string::npos) << error;
 }
 
 TEST(RunLeaderTermTest, ASecondTermReconcilesAgain) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "common/config.h"
 #include "common/logging.h"
 #include "operator/cluster/status_builder.h"
 #include "operator/k8s/api_status.h"
@@ -281,12 +282,13 @@ Result<k8s::ReconcileResult> ClusterReconciler::Reconcile(const std::string& key
     e.node = labels.value(kLabelNode, "");
     e.device = labels.value(kLabelDevice, "");
     e.cluster = k8s::Namespace(d) + "/" + labels.value(kLabelInstance, "");
-    try {
-      e.port =
-          std::stoi(d["metadata"].value("annotations", Json::object()).value(kAnnotationPort, "0"));
-    } catch (const std::exception&) {
-      e.port = 0;
-    }
+    // A hand-edited annotation that is not a port counts as none.
+    e.port = static_cast<int>(
+        config::ParseInteger(
+            kAnnotationPort,
+            d["metadata"].value("annotations", Json::object()).value(kAnnotationPort, "0"), 0,
+            65535)
+            .value_or(0));
     existing.push_back(std::move(e));
   }
   deployed = {};  // a large cluster's list is MiBs: not kept through the apply

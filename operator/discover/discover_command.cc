@@ -28,14 +28,9 @@ struct DiscoverOptions {
 
 bool ParseFlags(int argc, char** argv, DiscoverOptions* o, std::string* error) {
   if (const char* node = std::getenv("NODE_NAME")) o->node = node;
-  auto command_line = config::ParseCommandLine(argc, argv);
+  auto command_line = config::ParseFlags(argc, argv);
   if (!command_line.ok()) {
     *error = command_line.status().message();
-    return false;
-  }
-  if (!command_line->positional.empty()) {
-    *error =
-        "unexpected argument '" + command_line->positional[0] + "': expected --name=value flags";
     return false;
   }
   for (const auto& [name, value] : command_line->flags) {
@@ -51,13 +46,13 @@ bool ParseFlags(int argc, char** argv, DiscoverOptions* o, std::string* error) {
     } else if (key == "--mounts") {
       o->paths.mounts = value;
     } else if (key == "--interval") {
-      char* end = nullptr;
-      long seconds = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || std::string_view(end) != "s" || seconds < 0) {
+      auto seconds = config::ParseInteger(key, std::string_view(value).substr(0, value.size() - 1),
+                                          0, 24 * 3600);
+      if (value.empty() || value.back() != 's' || !seconds.ok()) {
         *error = "--interval: a whole number of seconds (e.g. 60s; 0s = once), got '" + value + "'";
         return false;
       }
-      o->interval = std::chrono::seconds(seconds);
+      o->interval = std::chrono::seconds(*seconds);
     } else if (key == "--print") {
       o->print = true;
     } else {

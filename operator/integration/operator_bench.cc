@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/config.h"
 #include "operator/integration/bench_cluster.h"
 #include "operator/integration/operator_kwok_env.h"
 #include "operator/k8s/resource.h"
@@ -219,20 +220,24 @@ int Run(int nodes, int disks) {
 
 int main(int argc, char** argv) {
   int nodes = 100, disks = 10;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--nodes=", 0) == 0) {
-      nodes = std::atoi(arg.c_str() + 8);
-    } else if (arg.rfind("--disks=", 0) == 0) {
-      disks = std::atoi(arg.c_str() + 8);
-    } else {
-      std::cerr << "operator_bench: unknown flag " << arg << " (known: --nodes= --disks=)\n";
+  auto command_line = curve::config::ParseFlags(argc, argv);
+  if (!command_line.ok()) {
+    std::cerr << "operator_bench: " << command_line.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& [name, value] : command_line->flags) {
+    int* target = name == "nodes" ? &nodes : name == "disks" ? &disks : nullptr;
+    if (target == nullptr) {
+      std::cerr << "operator_bench: unknown flag --" << name << " (known: --nodes= --disks=)\n";
       return 2;
     }
-  }
-  if (nodes < 3 || disks < 1 || disks > 24) {
-    std::cerr << "operator_bench: --nodes must be at least 3 and --disks 1..24\n";
-    return 2;
+    auto parsed = name == "nodes" ? curve::config::ParseInteger("--nodes", value, 3, 10000)
+                                  : curve::config::ParseInteger("--disks", value, 1, 24);
+    if (!parsed.ok()) {
+      std::cerr << "operator_bench: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    *target = static_cast<int>(*parsed);
   }
   return curve::op::testing::Run(nodes, disks);
 }

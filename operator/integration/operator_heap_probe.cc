@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "common/config.h"
 #include "operator/api/node_inventory.h"
 #include "operator/cluster/cluster_reconciler.h"
 #include "operator/integration/bench_cluster.h"
@@ -142,23 +143,32 @@ int Run(int nodes, int disks, std::chrono::seconds settle) {
 
 int main(int argc, char** argv) {
   int nodes = 100, disks = 10, settle = 6;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--nodes=", 0) == 0) {
-      nodes = std::atoi(arg.c_str() + 8);
-    } else if (arg.rfind("--disks=", 0) == 0) {
-      disks = std::atoi(arg.c_str() + 8);
-    } else if (arg.rfind("--settle=", 0) == 0) {
-      settle = std::atoi(arg.c_str() + 9);
-    } else {
-      std::cerr << "operator_heap_probe: unknown flag " << arg
+  auto command_line = curve::config::ParseFlags(argc, argv);
+  if (!command_line.ok()) {
+    std::cerr << "operator_heap_probe: " << command_line.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& [name, value] : command_line->flags) {
+    struct Known {
+      const char* name;
+      int* target;
+      int64_t min, max;
+    };
+    const Known known[] = {
+        {"nodes", &nodes, 3, 10000}, {"disks", &disks, 1, 24}, {"settle", &settle, 0, 3600}};
+    const Known* flag = nullptr;
+    for (const auto& k : known) flag = name == k.name ? &k : flag;
+    if (flag == nullptr) {
+      std::cerr << "operator_heap_probe: unknown flag --" << name
                 << " (known: --nodes= --disks= --settle=)\n";
       return 2;
     }
-  }
-  if (nodes < 3 || disks < 1 || disks > 24 || settle < 0) {
-    std::cerr << "operator_heap_probe: --nodes at least 3, --disks 1..24, --settle >= 0\n";
-    return 2;
+    auto parsed = curve::config::ParseInteger("--" + name, value, flag->min, flag->max);
+    if (!parsed.ok()) {
+      std::cerr << "operator_heap_probe: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    *flag->target = static_cast<int>(*parsed);
   }
   return curve::op::Run(nodes, disks, std::chrono::seconds(settle));
 }

@@ -414,7 +414,12 @@ int RunCommand(const config::CommandLine& cl, std::ostream& out, std::ostream& e
   mds::MdsClientOptions options;
   options.addresses = *addresses;
   if (auto timeout = cl.Flag("timeout")) {
-    options.total_timeout = std::chrono::milliseconds(std::atoi(timeout->c_str()));
+    auto ms = config::ParseInteger("--timeout", *timeout, 1, 24 * 3600 * 1000);
+    if (!ms.ok()) {
+      err << "curve: " << ms.status() << " (milliseconds)\n";
+      return 2;
+    }
+    options.total_timeout = std::chrono::milliseconds(*ms);
   }
   auto client = mds::MdsClient::Create(options);
   if (!client.ok()) {

@@ -38,11 +38,9 @@ std::string MapName(const std::string& path) {
 Status Format(const config::CommandLine& cl, std::ostream& out) {
   auto dir = cl.Flag("data-dir");
   if (!dir || dir->empty()) return InvalidArgumentError("--data-dir is required");
-  int percent = std::atoi(cl.Flag("percent").value_or("80").c_str());
-  if (percent < 1 || percent > 100) {
-    return InvalidArgumentError("--percent '" + cl.Flag("percent").value_or("") +
-                                "': expected 1..100");
-  }
+  CURVE_ASSIGN_OR_RETURN(
+      const int64_t percent,
+      config::ParseInteger("--percent", cl.Flag("percent").value_or("80"), 1, 100));
   uint64_t chunk_size = chunkserver::kDefaultChunkSize;
   if (auto size = cl.Flag("chunk-size")) {
     CURVE_ASSIGN_OR_RETURN(chunk_size, ParseSize("chunk-size", *size));
@@ -110,9 +108,10 @@ Status Bench(const config::CommandLine& cl, const std::string& path, std::ostrea
     return InvalidArgumentError("--rw '" + rw + "': expected randwrite, randread, write or read");
   }
   CURVE_ASSIGN_OR_RETURN(uint64_t bs, ParseSize("bs", cl.Flag("bs").value_or("4K")));
-  int depth = std::atoi(cl.Flag("iodepth").value_or("1").c_str());
+  CURVE_ASSIGN_OR_RETURN(
+      const int depth,
+      config::ParseInteger("--iodepth", cl.Flag("iodepth").value_or("1"), 1, 1024));
   if (bs == 0 || bs % 4096 != 0) return InvalidArgumentError("--bs: a multiple of 4KiB");
-  if (depth < 1 || depth > 1024) return InvalidArgumentError("--iodepth: expected 1..1024");
   CURVE_ASSIGN_OR_RETURN(auto runtime, ParseDuration(cl.Flag("runtime").value_or("10s")));
   client::VolumeOptions options;
   options.mds_addresses = Mds(cl);

@@ -238,20 +238,30 @@ int Run(const Options& options) {
 }  // namespace curve::mds
 
 int main(int argc, char** argv) {
-  auto command_line = curve::config::ParseCommandLine(argc, argv);
+  auto command_line = curve::config::ParseFlags(argc, argv);
   if (!command_line.ok()) {
     std::cerr << "mds_bench: " << command_line.status() << std::endl;
     return 2;
   }
   curve::mds::Options options;
+  bool flags_ok = true;
   auto flag = [&](const char* name, int* value) {
-    if (auto text = command_line->Flag(name)) *value = std::atoi(text->c_str());
+    auto text = command_line->Flag(name);
+    if (!text) return;
+    auto parsed = curve::config::ParseInteger(std::string("--") + name, *text, 1, 1000000);
+    if (!parsed.ok()) {
+      std::cerr << "mds_bench: " << parsed.status().message() << std::endl;
+      flags_ok = false;
+      return;
+    }
+    *value = static_cast<int>(*parsed);
   };
   flag("creates", &options.creates);
   flag("volumes", &options.volumes);
   flag("clients", &options.clients);
   int ttl = static_cast<int>(options.election_ttl.count());
   flag("electionTtl", &ttl);
+  if (!flags_ok) return 2;
   options.election_ttl = std::chrono::milliseconds(std::max(ttl, 1000));
   curve::log::LogOptions log_options;
   log_options.level = "warn";
