@@ -157,10 +157,10 @@ void Raft::StepLeader(Message& m) {
   }
 }
 
-void Raft::Tick() {
+void Raft::Tick(std::optional<uint64_t> clock) {
   ++now_;
   if (role_ == Role::kLeader) {
-    TickHeartbeat();
+    TickHeartbeat(clock);
   } else {
     TickElection();
   }
@@ -175,7 +175,7 @@ void Raft::TickElection() {
   }
 }
 
-void Raft::TickHeartbeat() {
+void Raft::TickHeartbeat(std::optional<uint64_t> clock) {
   ++heartbeat_elapsed_;
   ++election_elapsed_;
   if (transferee_ != kNoNode && ++transfer_elapsed_ >= election_tick_) AbortTransfer();
@@ -189,7 +189,8 @@ void Raft::TickHeartbeat() {
       tracker_.ResetRecentActive(id_);
     }
   }
-  if (heartbeat_elapsed_ >= heartbeat_tick_) {
+  bool aligned = clock.has_value() && *clock % static_cast<uint64_t>(heartbeat_tick_) == 0;
+  if (aligned || heartbeat_elapsed_ >= heartbeat_tick_) {
     heartbeat_elapsed_ = 0;
     BroadcastHeartbeat();
   }

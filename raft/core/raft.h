@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,7 @@ class Raft {
 
   // ---- Inputs (see RaftCore for the contracts) ----
   Status Step(Message m);
-  void Tick();
+  void Tick(std::optional<uint64_t> clock);
   Result<EntryId> Propose(std::string data);
   Result<EntryId> ProposeConfChange(const ConfChange& change);
   Status ReadIndex(uint64_t request_id);
@@ -80,7 +81,7 @@ class Raft {
   void Reset(Term term);
   void ResetRandomizedElectionTimeout();
   void TickElection();
-  void TickHeartbeat();
+  void TickHeartbeat(std::optional<uint64_t> clock);
   void StepFollower(Message& m);
   void StepCandidate(Message& m);
   void StepLeader(Message& m);

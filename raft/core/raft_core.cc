@@ -21,7 +21,8 @@ RaftCore::RaftCore(const RaftOptions& options, const LogReader* storage)
 RaftCore::~RaftCore() = default;
 
 Status RaftCore::Step(Message message) { return raft_->Step(std::move(message)); }
-void RaftCore::Tick() { raft_->Tick(); }
+void RaftCore::Tick() { raft_->Tick(std::nullopt); }
+void RaftCore::Tick(uint64_t clock) { raft_->Tick(clock); }
 Result<EntryId> RaftCore::Propose(std::string data) { return raft_->Propose(std::move(data)); }
 Result<EntryId> RaftCore::ProposeConfChange(const ConfChange& change) {
   return raft_->ProposeConfChange(change);

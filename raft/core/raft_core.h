@@ -56,6 +56,13 @@ class RaftCore {
 
   // Advances the logical clock by one tick: elections, heartbeats, check-quorum, leases.
   void Tick();
+  // Tick, where `clock` counts the ticks of a clock shared by every group the caller drives
+  // (one more at each call). A leader then sends its periodic heartbeats on the ticks where
+  // `clock` is a multiple of heartbeat_tick (and at the latest heartbeat_tick ticks after the
+  // previous round), not heartbeat_tick ticks after it became leader: the heartbeats of all the
+  // groups a process leads leave on the same ticks, one frame per peer, instead of spreading
+  // over heartbeat_tick ticks. A round may come early (the first after an election), never late.
+  void Tick(uint64_t clock);
 
   // Appends `data` as a new entry if this node leads. Returns the entry's (term, index): the
   // proposal succeeded iff an entry at that index with that term is later committed; an entry

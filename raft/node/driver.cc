@@ -116,6 +116,7 @@ std::vector<GroupStatus> Driver::Statuses() const {
 void Driver::Run() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point next_tick = Clock::now() + tick_interval_;
+  uint64_t ticks = 0;  // the clock shared by the replicas (their heartbeats align on it)
   bool more = false;
   std::vector<std::function<void()>> tasks;
   std::vector<GroupMessage> messages;
@@ -144,8 +145,9 @@ void Driver::Run() {
     persisted.clear();
     Clock::time_point now = Clock::now();
     if (now >= next_tick) {
+      ++ticks;
       for (auto& [id, replica] : replicas_) {
-        replica->Tick(now);
+        replica->Tick(now, ticks);
         Touch(id);
       }
       next_tick += tick_interval_;

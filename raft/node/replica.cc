@@ -137,8 +137,8 @@ void Replica::Step(Message message) {
   }
 }
 
-void Replica::Tick(Clock::time_point now) {
-  core_->Tick();
+void Replica::Tick(Clock::time_point now, uint64_t clock) {
+  core_->Tick(clock);
   ExpireRequests(now);
 }
 

@@ -73,7 +73,9 @@ class Replica {
 
   // ---- Inputs from peers and the clock. ----
   void Step(Message message);
-  void Tick(Clock::time_point now);
+  // `clock`: the driver's tick count, shared by its replicas so that their heartbeats align
+  // (RaftCore::Tick(uint64_t)).
+  void Tick(Clock::time_point now, uint64_t clock);
   void ReportUnreachable(NodeId peer) { core_->ReportUnreachable(peer); }
   void ReportSnapshot(NodeId peer, bool success) { core_->ReportSnapshot(peer, success); }
 
