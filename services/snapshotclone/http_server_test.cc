@@ -54,5 +54,17 @@ TEST(HttpServerTest, ABusyPortIsUnavailable) {
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
 }
 
+// The default listen address (no --listen) is 0.0.0.0:<server.port>.
+TEST(HttpServerTest, ListensOnEveryAddress) {
+  const int port = curve::testing::PickFreePort();
+  auto server = HttpServer::Start("0.0.0.0:" + std::to_string(port), [](const Query&) {
+    return Answer{200, "{}"};
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto answer = HttpGet(port, "/SnapshotCloneService?Action=x");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status, 200);
+}
+
 }  // namespace
 }  // namespace curve::snapshotclone
