@@ -71,6 +71,7 @@ Status CloneWorker::Prepare(CloneRecord& record) {
     record.size = snapshot->file_length;
     record.chunk_size = snapshot->chunk_size;
     record.segment_size = snapshot->segment_size;
+    if (record.poolset.empty()) record.poolset = snapshot->poolset;
   } else {
     if (record.seq == 0) {
       CURVE_ASSIGN_OR_RETURN(MdsSnapshot snapshot,
@@ -78,6 +79,7 @@ Status CloneWorker::Prepare(CloneRecord& record) {
       CURVE_ASSIGN_OR_RETURN(VolumeDescription volume,
                              source_.StatVolume(record.user, record.source));
       record.seq = snapshot.sequence;
+      if (record.poolset.empty()) record.poolset = volume.poolset;
       record.size = snapshot.size != 0 ? snapshot.size : volume.size;
       record.chunk_size = snapshot.chunk_size != 0 ? snapshot.chunk_size : volume.chunk_size;
       record.segment_size =

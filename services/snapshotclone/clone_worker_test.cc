@@ -38,6 +38,7 @@ TEST_F(CloneWorkerTest, CloneFromASnapshotReadsBackTheSnapshot) {
   EXPECT_EQ(record.progress, 100);
   EXPECT_EQ(source_.Contents("/clone"), Generation1());
   EXPECT_NE(source_.Contents("/vol"), Generation1());
+  EXPECT_EQ(source_.Poolset("/clone"), "ssd");  // the snapshot's volume's
 }
 
 TEST_F(CloneWorkerTest, CloneFromAVolumeCopiesItsCurrentContent) {
@@ -46,6 +47,7 @@ TEST_F(CloneWorkerTest, CloneFromAVolumeCopiesItsCurrentContent) {
   ASSERT_TRUE(clones_->Run(task, stop_).ok());
   EXPECT_EQ(Clone(task).status, CloneStatus::kDone) << Clone(task).message;
   EXPECT_EQ(source_.Contents("/copy"), source_.Contents("/vol"));
+  EXPECT_EQ(source_.Poolset("/copy"), "ssd");
   EXPECT_FALSE(source_.HasMdsSnapshot("/vol"));
   EXPECT_EQ(source_.created_snapshots(), 1);
   ASSERT_TRUE(source_.Write("/vol", 0, Pattern(0, kChunk, 4)).ok());

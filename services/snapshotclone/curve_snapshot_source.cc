@@ -70,7 +70,8 @@ Result<VolumeDescription> CurveSnapshotSource::StatVolume(const std::string& use
   if (file.type() != mds::FILE_TYPE_VOLUME) {
     return FailedPreconditionError(path + " is not a volume");
   }
-  return VolumeDescription{file.size(), file.chunk_size(), file.segment_size(), file.sequence()};
+  return VolumeDescription{file.size(), file.chunk_size(), file.segment_size(), file.sequence(),
+                           file.poolset()};
 }
 
 Status CurveSnapshotSource::CreateVolume(const std::string& user, const std::string& path,

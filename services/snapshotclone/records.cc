@@ -57,7 +57,8 @@ std::string ToJson(const SnapshotRecord& r) {
             {"file_length", r.file_length},
             {"chunk_size", r.chunk_size},
             {"segment_size", r.segment_size},
-            {"next_chunk", r.next_chunk}};
+            {"next_chunk", r.next_chunk},
+            {"poolset", r.poolset}};
   return j.dump();
 }
 
@@ -100,6 +101,7 @@ Result<SnapshotRecord> ParseSnapshotRecord(const std::string& text) {
   CURVE_RETURN_IF_ERROR(ReadField(j, "chunk_size", &r.chunk_size));
   CURVE_RETURN_IF_ERROR(ReadField(j, "segment_size", &r.segment_size));
   CURVE_RETURN_IF_ERROR(ReadField(j, "next_chunk", &r.next_chunk));
+  CURVE_RETURN_IF_ERROR(ReadField(j, "poolset", &r.poolset));
   if (r.uuid.empty()) return DataLossError("snapshot record without uuid");
   return r;
 }

@@ -59,6 +59,7 @@ struct SnapshotRecord {
   uint64_t chunk_size = 0;
   uint64_t segment_size = 0;
   uint64_t next_chunk = 0;  // kCopy: every chunk index below this one is stored
+  std::string poolset;      // the volume's, the default of clones made from the snapshot
 
   bool operator==(const SnapshotRecord&) const = default;
 };
@@ -68,7 +69,7 @@ struct CloneRecord {
   std::string user;
   std::string source;  // a snapshot UUID or a volume path
   std::string destination;
-  std::string poolset;
+  std::string poolset;  // empty: the source's
   CloneType type = CloneType::kClone;
   bool source_is_snapshot = true;
   bool lazy = false;

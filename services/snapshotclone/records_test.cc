@@ -25,6 +25,7 @@ TEST(RecordsTest, SnapshotRecordRoundTrips) {
   r.chunk_size = 1 << 24;
   r.segment_size = 1 << 30;
   r.next_chunk = 9;
+  r.poolset = "hdd";
   auto parsed = ParseSnapshotRecord(ToJson(r));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, r);

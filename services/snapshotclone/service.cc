@@ -168,6 +168,18 @@ SnapshotCloneService::Reply SnapshotCloneService::Dispatch(const Request& r) {
   return Fail(code::kInvalidRequest, "unknown action");
 }
 
+Result<bool> SnapshotCloneService::VolumeBusy(const std::string& file) {
+  CURVE_ASSIGN_OR_RETURN(auto snapshots, store_.ListSnapshots());
+  for (const auto& s : snapshots) {
+    if (s.file == file && Unfinished(s)) return true;
+  }
+  CURVE_ASSIGN_OR_RETURN(auto clones, store_.ListClones());
+  for (const auto& c : clones) {
+    if (!c.source_is_snapshot && c.source == file && Unfinished(c)) return true;
+  }
+  return false;
+}
+
 SnapshotCloneService::Reply SnapshotCloneService::CreateSnapshot(const Request& r) {
   auto volume = source_.StatVolume(r.user, *r.file);
   if (!volume.ok()) return FromStatus(volume.status());
@@ -176,8 +188,25 @@ SnapshotCloneService::Reply SnapshotCloneService::CreateSnapshot(const Request& 
   record.user = r.user;
   record.file = *r.file;
   record.name = *r.name;
-  record.time_us = NowMicros();
   record.status = SnapshotStatus::kPending;
+  record.poolset = volume->poolset;
+  // The snapshot holds the volume as of this request: the MDS snapshot is taken now, unless
+  // another task of the volume holds one (then this one is queued and taken when it starts).
+  auto busy = VolumeBusy(record.file);
+  if (!busy.ok()) return FromStatus(busy.status());
+  if (!*busy) {
+    auto taken = source_.CreateSnapshot(r.user, record.file);
+    if (taken.ok()) {
+      record.seq = taken->sequence;
+      record.file_length = taken->size != 0 ? taken->size : volume->size;
+      record.chunk_size = taken->chunk_size != 0 ? taken->chunk_size : volume->chunk_size;
+      record.segment_size = taken->segment_size != 0 ? taken->segment_size : volume->segment_size;
+      record.step = Step::kWait;
+    } else if (taken.status().code() != StatusCode::kFailedPrecondition) {
+      return FromStatus(taken.status());
+    }
+  }
+  record.time_us = NowMicros();
   if (Status s = store_.CreateSnapshot(record); !s.ok()) return FromStatus(s);
   if (poke_) poke_();
   Reply reply;

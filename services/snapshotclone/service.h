@@ -6,8 +6,10 @@
 // RequestId and the action's fields. Thread-safe.
 //
 // Decisions where upstream leaves room:
-// - A second CreateSnapshot of a volume while one is in progress is accepted and queued: it
-//   starts when the earlier one ends (the MDS holds one snapshot per volume).
+// - CreateSnapshot takes the MDS snapshot at once; the snapshot holds the volume as of the
+//   moment its writer switches to the new sequence (the MDS snapshot turns READY). A second
+//   CreateSnapshot of a volume while one is in progress is accepted and queued: its MDS snapshot is
+//   taken when the earlier one ends (one per volume).
 // - DeleteSnapshot of a pending snapshot cancels it (then deletes it); of a done or failed one
 //   deletes its objects and record (asynchronously: status 2 until gone). A snapshot that an
 //   unfinished clone or recover reads is refused (-16).
@@ -16,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "common/result.h"
 #include "services/snapshotclone/request.h"
 
 namespace curve::snapshotclone {
@@ -42,6 +45,8 @@ class SnapshotCloneService {
  private:
   Reply Dispatch(const Request& request);
   Reply CreateSnapshot(const Request& request);
+  // An unfinished snapshot or clone-from-volume task of the volume exists.
+  Result<bool> VolumeBusy(const std::string& file);
   Reply DeleteSnapshot(const Request& request, bool cancel_only);
   Reply GetSnapshots(const Request& request);
   Reply Clone(const Request& request);

@@ -76,6 +76,19 @@ TEST_F(ServiceTest, CreateSnapshotAnswersAUuidAndListsIt) {
   EXPECT_EQ(info["Snapshots"][0]["FileLength"], kVolumeSize);
 }
 
+TEST_F(ServiceTest, TheSnapshotHoldsTheVolumeAsOfTheRequest) {
+  MakeVolume(1);
+  Json created = Call("CreateSnapshot", {{"File", "/vol"}, {"Name", "a"}});
+  ASSERT_EQ(created["Code"], "0");
+  EXPECT_TRUE(source_.HasMdsSnapshot("/vol"));
+  // Written after the answer, before any worker ran.
+  ASSERT_TRUE(source_.Write("/vol", 0, Pattern(0, kChunk, 2)).ok());
+  const std::string uuid = created["UUID"].get<std::string>();
+  ASSERT_TRUE(snapshots_->Run(uuid, stop_).ok());
+  EXPECT_EQ(Snapshot(uuid).status, SnapshotStatus::kDone);
+  EXPECT_EQ(*objects_.Get("snapshots/" + uuid + "/chunks/0"), Pattern(0, kChunk, 1));
+}
+
 TEST_F(ServiceTest, SecondSnapshotOfAVolumeIsQueued) {
   MakeVolume();
   Json first = Call("CreateSnapshot", {{"File", "/vol"}, {"Name", "a"}});
@@ -83,8 +96,15 @@ TEST_F(ServiceTest, SecondSnapshotOfAVolumeIsQueued) {
   EXPECT_EQ(first["Code"], "0");
   EXPECT_EQ(second["Code"], "0");
   EXPECT_NE(first["UUID"], second["UUID"]);
+  EXPECT_EQ(Snapshot(first["UUID"].get<std::string>()).seq, 1u);
+  EXPECT_EQ(Snapshot(second["UUID"].get<std::string>()).seq, 0u);  // taken when it starts
+  EXPECT_EQ(source_.created_snapshots(), 1);
   Json list = Call("GetFileSnapshotList", {{"File", "/vol"}, {"Status", "1"}});
   EXPECT_EQ(list["TotalCount"], 2);
+  ASSERT_TRUE(snapshots_->Run(first["UUID"].get<std::string>(), stop_).ok());
+  ASSERT_TRUE(snapshots_->Run(second["UUID"].get<std::string>(), stop_).ok());
+  EXPECT_EQ(Snapshot(second["UUID"].get<std::string>()).seq, 2u);
+  EXPECT_EQ(Snapshot(second["UUID"].get<std::string>()).status, SnapshotStatus::kDone);
 }
 
 TEST_F(ServiceTest, ErrorsCarryUpstreamCodes) {
@@ -162,7 +182,8 @@ TEST_F(ServiceTest, SnapshotLifecycleCodes) {
 
   const std::string done = DoneSnapshot();
   EXPECT_EQ(Call("CancelSnapshot", {{"File", "/vol"}, {"UUID", done}})["Code"], "-14");
-  Json clone = Call("Clone", {{"Source", done}, {"Destination", "/c"}, {"Lazy", "false"}});
+  Json clone = Call(
+      "Clone", {{"Source", done}, {"Destination", "/c"}, {"Lazy", "false"}, {"Poolset", "hdd"}});
   ASSERT_EQ(clone["Code"], "0") << clone.dump();
   const std::string task = clone["UUID"].get<std::string>();
   // The snapshot is read by an unfinished clone: it stays.
@@ -185,6 +206,7 @@ TEST_F(ServiceTest, SnapshotLifecycleCodes) {
   EXPECT_EQ(t["File"], "/c");
   EXPECT_EQ(t["Src"], done);
   EXPECT_EQ(t["IsLazy"], false);
+  EXPECT_EQ(source_.Poolset("/c"), "hdd");
   EXPECT_EQ(Call("GetCloneRefStatus", {{"Source", done}})["RefStatus"], 0);
   EXPECT_EQ(Call("Flatten", {{"UUID", task}})["Code"], "0");
   EXPECT_EQ(Call("GetCloneTaskList", {{"Type", "1"}})["TotalCount"], 0);

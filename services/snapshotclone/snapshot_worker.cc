@@ -66,6 +66,7 @@ Status SnapshotWorker::Create(SnapshotRecord record, const std::atomic<bool>& st
       CURVE_ASSIGN_OR_RETURN(MdsSnapshot snapshot,
                              TakeMdsSnapshot(source_, record.user, record.file));
       record.seq = snapshot.sequence;
+      record.poolset = volume.poolset;
       record.file_length = snapshot.size != 0 ? snapshot.size : volume.size;
       record.chunk_size = snapshot.chunk_size != 0 ? snapshot.chunk_size : volume.chunk_size;
       record.segment_size =

@@ -22,6 +22,7 @@ struct VolumeDescription {
   uint64_t chunk_size = 0;
   uint64_t segment_size = 0;
   uint64_t sequence = 0;
+  std::string poolset;
 };
 
 struct MdsSnapshot {

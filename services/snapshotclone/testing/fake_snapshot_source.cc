@@ -95,6 +95,11 @@ int FakeVolumeSnapshotSource::PreservedCopies(const std::string& path) {
   return n;
 }
 
+std::string FakeVolumeSnapshotSource::Poolset(const std::string& path) {
+  std::lock_guard lock(mu_);
+  return volumes_.at(path).poolset;
+}
+
 bool FakeVolumeSnapshotSource::HasMdsSnapshot(const std::string& path) {
   std::lock_guard lock(mu_);
   return volumes_.at(path).snapshot.has_value();
@@ -119,7 +124,8 @@ Result<VolumeDescription> FakeVolumeSnapshotSource::StatVolume(const std::string
                                                                const std::string& path) {
   std::lock_guard lock(mu_);
   CURVE_ASSIGN_OR_RETURN(Volume * volume, Find(user, path));
-  return VolumeDescription{volume->size, chunk_size_, segment_size_, volume->sequence};
+  return VolumeDescription{volume->size, chunk_size_, segment_size_, volume->sequence,
+                           volume->poolset};
 }
 
 Status FakeVolumeSnapshotSource::CreateVolume(const std::string& user, const std::string& path,
@@ -133,6 +139,7 @@ Status FakeVolumeSnapshotSource::CreateVolume(const std::string& user, const std
   volume.user = user;
   volume.id = next_id_++;
   volume.size = size;
+  volume.poolset = poolset;
   return Status::Ok();
 }
 

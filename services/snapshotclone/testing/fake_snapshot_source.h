@@ -28,6 +28,7 @@ class FakeVolumeSnapshotSource : public VolumeSnapshotSource {
   std::string Contents(const std::string& path);
   // Chunks that hold a preserved copy (a snapshot not yet ended on them).
   int PreservedCopies(const std::string& path);
+  std::string Poolset(const std::string& path);
   bool HasMdsSnapshot(const std::string& path);
   // A snapshot answers PENDING to this many ListSnapshots calls before READY.
   void SetPendingPolls(int polls) { pending_polls_ = polls; }
@@ -67,6 +68,7 @@ class FakeVolumeSnapshotSource : public VolumeSnapshotSource {
     std::string user;
     uint64_t id = 0;
     uint64_t size = 0;
+    std::string poolset;
     uint64_t sequence = 1;
     std::set<uint64_t> segments;       // allocated segment indexes
     std::map<uint64_t, Chunk> chunks;  // by chunk index; written chunks only

@@ -48,7 +48,7 @@ class WorkerTest : public etcd::EtcdTest {
   // A volume /vol of alice with generation-`g` data in chunks 0 and 1 (segment 0) and 9
   // (segment 2), zeros written to chunk 2; segments 1 and 3 never written.
   void MakeVolume(uint64_t g = 1) {
-    ASSERT_TRUE(source_.CreateVolume("alice", "/vol", kVolumeSize, "").ok());
+    ASSERT_TRUE(source_.CreateVolume("alice", "/vol", kVolumeSize, "ssd").ok());
     ASSERT_TRUE(source_.Write("/vol", 0, Pattern(0, 2 * kChunk, g)).ok());
     ASSERT_TRUE(source_.Write("/vol", 9 * kChunk, Pattern(9 * kChunk, kChunk, g)).ok());
     ASSERT_TRUE(source_.Write("/vol", 2 * kChunk, std::string(kChunk, '\0')).ok());
