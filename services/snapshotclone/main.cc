@@ -12,7 +12,7 @@
 
 int main(int argc, char** argv) {
   curve::BlockTerminationSignals();
-  auto command_line = curve::config::ParseCommandLine(argc, argv);
+  auto command_line = curve::config::ParseFlags(argc, argv);
   if (!command_line.ok()) {
     std::cerr << "curve-snapshotclone: " << command_line.status() << std::endl;
     return 2;
