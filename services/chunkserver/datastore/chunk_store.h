@@ -107,8 +107,10 @@ class ChunkStore {
   // received from another replica. NOT_FOUND when the chunk does not exist.
   Status WritePreserved(ChunkId id, uint64_t sequence, uint64_t offset, std::string_view data);
 
-  // Ends snapshot `sequence` for the chunk: returns its preserved copy to the pool; when it has
-  // none and its sequence is not above `sequence`, raises its sequence to `sequence + 1`.
+  // Ends snapshot `sequence` for the chunk: returns its preserved copy to the pool unless the
+  // chunk's sequence is above `sequence + 1` (the copy then belongs to a later snapshot and is
+  // kept); when it has none and its sequence is not above `sequence`, raises its sequence to
+  // `sequence + 1`.
   // NOT_FOUND when there is no such chunk.
   Status DeleteSnapshot(ChunkId id, uint64_t sequence);
 

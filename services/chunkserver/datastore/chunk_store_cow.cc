@@ -302,7 +302,10 @@ Status ChunkStore::DeleteSnapshot(ChunkId id, uint64_t sequence) {
     has_copy = chunk->has_preserved();
     current = chunk->sequence;
   }
-  if (has_copy) return DropPreserved(*chunk);
+  // While snapshot `sequence` lives, writes carry at most `sequence + 1`: a chunk above that has
+  // seen a later snapshot, and its copy is that one's. A late end of this snapshot (a deposed
+  // leader's worker, a retried cleanup) must leave it.
+  if (has_copy) return current <= sequence + 1 ? DropPreserved(*chunk) : Status::Ok();
   // No copy: the next write at `sequence + 1` must not preserve one nobody will read.
   if (current <= sequence) return SetSequence(*chunk, file.get(), sequence + 1);
   return Status::Ok();

@@ -184,6 +184,23 @@ TEST_F(ChunkStoreCowTest, DeleteSnapshotDropsTheCopyOrRaisesTheSequence) {
   EXPECT_EQ(store->GetInfo(1)->snapshot_sequence, 0u);
 }
 
+// A late end of an older snapshot (a deposed leader's worker still looping over the chunks) must
+// not drop the copy a later snapshot reads.
+TEST_F(ChunkStoreCowTest, LateEndOfAnOlderSnapshotKeepsTheLaterSnapshotsCopy) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Write(1, 0, Fill('a'), 1).ok());
+  ASSERT_TRUE(store->DeleteSnapshot(1, 1).ok());  // snapshot 1 ended: chunk raised to 2
+  ASSERT_TRUE(store->Write(1, 0, Fill('b'), 3).ok());  // snapshot 2 lives: copy of 'a'
+  ASSERT_EQ(store->GetInfo(1)->snapshot_sequence, 2u);
+  ASSERT_TRUE(store->DeleteSnapshot(1, 1).ok());  // snapshot 1's end, replayed late
+  EXPECT_EQ(store->GetInfo(1)->snapshot_sequence, 2u);
+  EXPECT_EQ(SnapshotBlock(*store, 1, 2), Fill('a'));
+  EXPECT_EQ(store->GetInfo(1)->sequence, 3u);
+  ASSERT_TRUE(store->DeleteSnapshot(1, 2).ok());  // snapshot 2's own end drops it
+  EXPECT_EQ(store->GetInfo(1)->snapshot_sequence, 0u);
+  EXPECT_EQ(store->pool()->free_count(), kPoolFiles - 1);
+}
+
 TEST_F(ChunkStoreCowTest, PreservedCopiesSurviveRestart) {
   {
     auto store = OpenStore();
