@@ -1,11 +1,17 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/rpc/grpc_status.h"
 #include "common/rpc/retry.h"
@@ -179,6 +185,94 @@ TEST(ServerTest, AddressInUseIsAClearError) {
   Fixture f(0);
   ServerOptions options;
   options.address = "127.0.0.1:" + std::to_string(f.server->port());
+  FlakyEcho other(0, grpc::StatusCode::OK);
+  auto second = GrpcServer::Start(options, {&other});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(options.address), std::string::npos);
+}
+
+// A raw protocol beside gRPC on one port: connections are told apart by their first bytes.
+struct SharedPortFixture {
+  SharedPortFixture() : service(0, grpc::StatusCode::OK) {
+    ServerOptions options;
+    options.shutdown_grace = std::chrono::milliseconds(200);
+    options.raw_protocols.push_back({"RAW/1\n", [this](int fd) {
+                                       // Echoes one line back, then closes.
+                                       char buffer[64];
+                                       ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+                                       if (n > 0) (void)::send(fd, buffer, n, MSG_NOSIGNAL);
+                                       ::close(fd);
+                                       ++raw_connections;
+                                     }});
+    auto started = GrpcServer::Start(options, {&service});
+    EXPECT_TRUE(started.ok()) << started.status();
+    server = std::move(started).value();
+  }
+
+  // Connects, sends `parts` one after another (pausing between them), and returns what comes
+  // back until the server closes.
+  std::string RawExchange(const std::vector<std::string>& parts) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    for (const std::string& part : parts) {
+      EXPECT_EQ(::send(fd, part.data(), part.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(part.size()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::string got;
+    char buffer[64];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) got.append(buffer, n);
+    ::close(fd);
+    return got;
+  }
+
+  FlakyEcho service;
+  std::atomic<int> raw_connections{0};
+  std::unique_ptr<GrpcServer> server;
+};
+
+TEST(SharedPortTest, GrpcAndARawProtocolShareThePort) {
+  SharedPortFixture f;
+  auto stub =
+      curve::testing::Echo::NewStub(MakeChannel("127.0.0.1:" + std::to_string(f.server->port())));
+  curve::testing::EchoRequest request;
+  request.set_message("over grpc");
+  curve::testing::EchoResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->Echo(&context, request, &response).ok());
+  EXPECT_EQ(response.message(), "over grpc");
+
+  // The preamble is consumed; what follows reaches the raw handler, even when the preamble
+  // arrives in pieces.
+  EXPECT_EQ(f.RawExchange({"RAW/1\nhello"}), "hello");
+  EXPECT_EQ(f.RawExchange({"RA", "W/1\n", "again"}), "again");
+  EXPECT_EQ(f.raw_connections, 2);
+
+  // A connection that closes without a word (a TCP probe) is dropped; gRPC still serves.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(f.server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ::close(probe);
+  grpc::ClientContext again;
+  EXPECT_TRUE(stub->Echo(&again, request, &response).ok());
+  EXPECT_EQ(f.raw_connections, 2);
+  EXPECT_EQ(f.service.calls, 2);
+}
+
+TEST(SharedPortTest, AddressInUseIsAClearError) {
+  SharedPortFixture f;
+  ServerOptions options;
+  options.address = "127.0.0.1:" + std::to_string(f.server->port());
+  options.raw_protocols.push_back({"RAW/1\n", [](int fd) { ::close(fd); }});
   FlakyEcho other(0, grpc::StatusCode::OK);
   auto second = GrpcServer::Start(options, {&other});
   ASSERT_FALSE(second.ok());

@@ -5,6 +5,7 @@
 #include "common/logging.h"
 #include "common/rpc/server.h"
 #include "raft/node/driver.h"
+#include "raft/transport/frame_stream.h"
 
 namespace curve::raft {
 
@@ -103,6 +104,7 @@ Status RaftServer::Init() {
     rpc::ServerOptions server_options;
     server_options.address = options_.listen_address;
     server_options.shutdown_grace = std::chrono::milliseconds(500);
+    server_options.raw_protocols.push_back(raw_protocol());
     std::vector<grpc::Service*> services = options_.extra_services;
     services.push_back(transport_->service());
     CURVE_ASSIGN_OR_RETURN(server_, rpc::GrpcServer::Start(server_options, services));
@@ -118,6 +120,11 @@ Status RaftServer::Init() {
 }
 
 grpc::Service* RaftServer::service() { return transport_->service(); }
+
+rpc::RawProtocol RaftServer::raw_protocol() {
+  return {kRaftPreamble,
+          [transport = transport_.get()](int fd) { transport->AcceptConnection(fd); }};
+}
 
 Driver* RaftServer::DriverFor(GroupId group) const {
   return drivers_[group % drivers_.size()].get();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/rpc/server.h"
 #include "raft/node/node_options.h"
 #include "raft/node/raft_group.h"
 #include "raft/storage/log_store.h"
@@ -78,9 +79,10 @@ class RaftServer {
   NodeId node_id() const { return options_.node_id; }
   // The address peers reach this process at.
   const std::string& address() const { return address_; }
-  // The transport's gRPC service, for an application that serves it on its own server
-  // (options.listen_address empty).
+  // The transport's gRPC service and raw protocol, for an application that serves them on its
+  // own server (options.listen_address empty): both go into its rpc::GrpcServer::Start.
   grpc::Service* service();
+  rpc::RawProtocol raw_protocol();
 
   // Stops the transport (peers see this node as down), the gRPC server and the drivers; waiting
   // requests fail with Unavailable. Idempotent.

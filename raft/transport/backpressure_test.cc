@@ -1,17 +1,21 @@
 // GrpcTransport against a fake peer that stops reading: Send must never block, memory must stay
 // within the queue caps, and the groups must be told their peer is unreachable.
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
+#include <vector>
 
-#include <grpcpp/grpcpp.h>
-
-#include "common/rpc/server.h"
+#include "common/rpc/shared_port_listener.h"
 #include "common/testing/subprocess.h"
-#include "proto/raft/raft.grpc.pb.h"
+#include "raft/transport/frame_stream.h"
 #include "raft/transport/grpc_transport.h"
 
 namespace curve::raft {
@@ -20,30 +24,35 @@ namespace {
 using curve::testing::PollUntil;
 using std::chrono::milliseconds;
 
-// Speaks the stream protocol by hand: answers the hello, then reads frames only while not paused.
-class FakePeer final : public RaftTransport::Service {
+// Speaks the raft connection protocol by hand: answers the hello, then reads frames only while
+// not paused.
+class FakePeer {
  public:
-  explicit FakePeer(NodeId id) : id_(id) {}
-
-  grpc::Status Stream(grpc::ServerContext* context,
-                      grpc::ServerReaderWriter<WireFrame, WireFrame>* stream) override {
-    WireFrame in;
-    if (!stream->Read(&in) || !in.has_hello()) return grpc::Status::OK;
-    WireFrame hello;
-    hello.mutable_hello()->set_node_id(id_);
-    hello.mutable_hello()->set_incarnation(77);
-    stream->Write(hello);
-    Record(in);
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        while (paused_ && !context->IsCancelled()) cv_.wait_for(lock, milliseconds(20));
-      }
-      if (!stream->Read(&in)) break;
-      Record(in);
-    }
-    return grpc::Status::OK;
+  explicit FakePeer(NodeId id) : id_(id) {
+    auto listener = rpc::SharedPortListener::Listen("127.0.0.1:0");
+    EXPECT_TRUE(listener.ok()) << listener.status();
+    listener_ = std::move(listener).value();
+    listener_->Start({{kRaftPreamble,
+                       [this](int fd) {
+                         std::lock_guard<std::mutex> lock(mu_);
+                         fds_.push_back(fd);
+                         threads_.emplace_back([this, fd] { Serve(fd); });
+                       }}},
+                     [](int fd) { ::close(fd); });
   }
+  ~FakePeer() {
+    listener_->Stop();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+      cv_.notify_all();
+    }
+    for (auto& t : threads_) t.join();
+    for (int fd : fds_) ::close(fd);
+  }
+
+  int port() const { return listener_->port(); }
 
   void Pause() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -58,23 +67,45 @@ class FakePeer final : public RaftTransport::Service {
     std::lock_guard<std::mutex> lock(mu_);
     return per_group_[group];
   }
-  size_t frames() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return frames_;
-  }
 
  private:
+  void Serve(int fd) {
+    WireFrame in;
+    std::string buffer;
+    if (!ReadFrame(fd, &in, &buffer) || !in.has_hello()) return;
+    WireFrame hello;
+    hello.mutable_hello()->set_node_id(id_);
+    hello.mutable_hello()->set_incarnation(77);
+    std::string out;
+    EncodeFrame(hello, &out);
+    if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
+      return;
+    }
+    Record(in);
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !paused_ || stopping_; });
+        if (stopping_) return;
+      }
+      if (!ReadFrame(fd, &in, &buffer)) return;
+      Record(in);
+    }
+  }
+
   void Record(const WireFrame& frame) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++frames_;
     for (const auto& m : frame.messages()) ++per_group_[m.group()];
   }
 
   const NodeId id_;
+  std::unique_ptr<rpc::SharedPortListener> listener_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool paused_ = false;
-  size_t frames_ = 0;
+  bool stopping_ = false;
+  std::vector<int> fds_;
+  std::vector<std::thread> threads_;
   std::map<GroupId, size_t> per_group_;
 };
 
@@ -111,10 +142,6 @@ GroupMessage Append(GroupId group, size_t bytes) {
 
 TEST(BackpressureTest, SlowPeerFillsTheBoundedQueueAndSendNeverBlocks) {
   FakePeer fake(2);
-  rpc::ServerOptions server_options;
-  server_options.shutdown_grace = milliseconds(100);
-  auto server = rpc::GrpcServer::Start(server_options, {&fake});
-  ASSERT_TRUE(server.ok());
   CountingHandler handler;
   GrpcTransportOptions options;
   options.node_id = 1;
@@ -122,13 +149,13 @@ TEST(BackpressureTest, SlowPeerFillsTheBoundedQueueAndSendNeverBlocks) {
   options.queue.max_messages = 1000;
   options.queue.max_frame_bytes = 1 << 20;
   GrpcTransport transport(options, &handler);
-  transport.SetPeerAddress(2, "127.0.0.1:" + std::to_string((*server)->port()));
+  transport.SetPeerAddress(2, "127.0.0.1:" + std::to_string(fake.port()));
 
   transport.Send(2, {Append(1, 100)});
   ASSERT_TRUE(PollUntil([&] { return fake.messages_for(1) == 1; }, milliseconds(10000)));
   fake.Pause();
 
-  // Offer far more than the queue, the socket buffers and HTTP/2 windows can hold: 400 MiB.
+  // Offer far more than the queue and the socket buffers can hold: 400 MiB.
   const std::string payload(64 << 10, 'p');
   auto slowest = std::chrono::nanoseconds(0);
   for (int i = 0; i < 100; ++i) {
@@ -145,7 +172,7 @@ TEST(BackpressureTest, SlowPeerFillsTheBoundedQueueAndSendNeverBlocks) {
   EXPECT_LT(slowest, milliseconds(100));
   TransportStats stats = transport.stats();
   // Whatever was not dropped fits the queue (4 MiB), the frame in flight (1 MiB) and what the
-  // HTTP/2 windows and socket buffers absorb (allow 24 MiB): at most 464 messages of 64 KiB.
+  // socket buffers absorb (allow 24 MiB): at most 464 messages of 64 KiB.
   EXPECT_GE(stats.messages_dropped, 6400u - 464u);
   EXPECT_GT(handler.unreachable(2), 0);
 
@@ -158,7 +185,6 @@ TEST(BackpressureTest, SlowPeerFillsTheBoundedQueueAndSendNeverBlocks) {
       },
       milliseconds(20000)));
   transport.Shutdown();
-  (*server)->Shutdown();
 }
 
 }  // namespace

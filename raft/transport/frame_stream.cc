@@ -1,90 +1,245 @@
 #include "raft/transport/frame_stream.h"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "common/logging.h"
+
 namespace curve::raft {
 
-bool FrameStream::Write(WireFrame frame) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return false;
-  out_ = std::move(frame);
-  StartWriteLocked(&out_);
+namespace {
+
+constexpr size_t kPreambleBytes = sizeof(kRaftPreamble) - 1;
+constexpr auto kConnectTimeout = std::chrono::seconds(5);
+
+// Sends all of [data, data + size) on a blocking socket.
+bool SendAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
   return true;
+}
+
+bool RecvAll(int fd, char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::recv(fd, data, size, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// "host:port" or "[v6]:port" into its parts; false when malformed.
+bool SplitHostPort(const std::string& address, std::string* host, std::string* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) return false;
+  *host = address.substr(0, colon);
+  *port = address.substr(colon + 1);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  return !host->empty();
+}
+
+// Connects `fd` to `addr`, giving up at `deadline` or once `*closed` (checked under `mu`).
+bool ConnectWithin(int fd, const addrinfo& addr, std::chrono::steady_clock::time_point deadline,
+                   std::mutex* mu, const bool* closed) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return false;
+  int rc = ::connect(fd, addr.ai_addr, addr.ai_addrlen);
+  if (rc < 0 && errno != EINPROGRESS) return false;
+  while (rc < 0) {
+    {
+      std::lock_guard<std::mutex> lock(*mu);
+      if (*closed) return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    pollfd p{fd, POLLOUT, 0};
+    int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    int error = 0;
+    socklen_t len = sizeof(error);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0 || error != 0) return false;
+    rc = 0;
+  }
+  return ::fcntl(fd, F_SETFL, flags) == 0;
+}
+
+}  // namespace
+
+void EncodeFrame(const WireFrame& frame, std::string* out) {
+  size_t at = out->size();
+  out->resize(at + 4);
+  frame.AppendToString(out);
+  uint32_t size = static_cast<uint32_t>(out->size() - at - 4);
+  for (int i = 0; i < 4; ++i) (*out)[at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+}
+
+bool ReadFrame(int fd, WireFrame* frame, std::string* buffer) {
+  unsigned char prefix[4];
+  if (!RecvAll(fd, reinterpret_cast<char*>(prefix), sizeof(prefix))) return false;
+  uint32_t size = prefix[0] | (prefix[1] << 8) | (prefix[2] << 16) | (uint32_t{prefix[3]} << 24);
+  if (size > kMaxWireFrameBytes) {
+    log::Get("raft")->error("op=ReadFrame err=\"frame of {} bytes exceeds the limit of {}\"", size,
+                            kMaxWireFrameBytes);
+    return false;
+  }
+  buffer->resize(size);
+  if (!RecvAll(fd, buffer->data(), size)) return false;
+  frame->Clear();
+  if (!frame->ParseFromArray(buffer->data(), static_cast<int>(size))) {
+    log::Get("raft")->error("op=ReadFrame err=\"a frame of {} bytes does not parse\"", size);
+    return false;
+  }
+  return true;
+}
+
+FrameStream::FrameStream(StreamOwner* owner, bool outgoing, std::string address, int fd)
+    : owner_(owner), outgoing_(outgoing), address_(std::move(address)), fd_(fd) {
+  connected_ = fd >= 0;
+}
+
+FrameStream* FrameStream::Dial(StreamOwner* owner, const std::string& address, NodeId peer) {
+  auto* stream = new FrameStream(owner, /*outgoing=*/true, address, -1);
+  stream->peer = peer;
+  stream->Start();
+  return stream;
+}
+
+FrameStream* FrameStream::Accept(StreamOwner* owner, int fd) {
+  auto* stream = new FrameStream(owner, /*outgoing=*/false, "", fd);
+  stream->Start();
+  return stream;
+}
+
+void FrameStream::Start() {
+  writer_ = std::thread([this] { WriteLoop(); });
+  std::thread([this] { ReadLoop(); }).detach();
+}
+
+FrameStream::WriteResult FrameStream::Write(const WireFrame& frame) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return WriteResult::kClosed;
+  out_.clear();
+  out_sent_ = 0;
+  EncodeFrame(frame, &out_);
+  if (connected_) {
+    ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(out_.size())) return WriteResult::kDone;
+    // A partial send, a full buffer or an error: the writer thread sends the rest (or fails).
+    if (n > 0) out_sent_ = static_cast<size_t>(n);
+  }
+  pending_ = true;
+  cv_.notify_all();
+  return WriteResult::kPending;
 }
 
 void FrameStream::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return;
   closed_ = true;
-  CloseLocked();
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  cv_.notify_all();
 }
 
-void FrameStream::ContinueReading() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!closed_) StartReadLocked(&in_);
-}
-
-void FrameStream::HandleRead(bool ok) {
-  if (!ok) {
-    owner_->OnBroken(this);
-    return;
+void FrameStream::WriteLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return closed_ || (pending_ && connected_); });
+    if (closed_) return;
+    const int fd = fd_;
+    lock.unlock();
+    // The owner issues no other Write until this one is done, so out_ is this thread's.
+    bool ok = SendAll(fd, out_.data() + out_sent_, out_.size() - out_sent_);
+    lock.lock();
+    pending_ = false;
+    lock.unlock();
+    owner_->OnWriteDone(this, ok);
+    lock.lock();
   }
-  if (!hello_received) {
-    hello_received = true;
-    if (!in_.has_hello()) {
-      owner_->OnBroken(this);
-      return;
+}
+
+bool FrameStream::Connect() {
+  std::string host, port;
+  if (!SplitHostPort(address_, &host, &port)) {
+    log::Get("raft")->error("op=Dial peer={} address=\"{}\" err=\"expected host:port\"",
+                            peer.load(), address_);
+    return false;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + kConnectTimeout;
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (!ConnectWithin(fd, *a, deadline, &mu_, &closed_)) {
+      ::close(fd);
+      fd = -1;
     }
-    owner_->OnHello(this, in_.hello());
   }
-  owner_->OnFrame(this, in_);
-  in_.Clear();
-  ContinueReading();
-}
-
-ClientFrameStream* ClientFrameStream::Start(StreamOwner* owner, RaftTransport::Stub* stub,
-                                            NodeId peer) {
-  auto* stream = new ClientFrameStream(owner);
-  stream->peer = peer;
-  stub->async()->Stream(&stream->context_, stream);
-  // Writes and Close come from outside reactions: hold the call open until Close.
-  stream->AddHold();
-  {
-    std::lock_guard<std::mutex> lock(stream->mu_);
-    stream->StartRead(&stream->in_);
+  ::freeaddrinfo(found);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (!SendAll(fd, kRaftPreamble, kPreambleBytes)) {
+    ::close(fd);
+    return false;
   }
-  stream->StartCall();
-  return stream;
-}
-
-void ClientFrameStream::CloseLocked() {
-  context_.TryCancel();
-  RemoveHold();
-}
-
-void ClientFrameStream::OnDone(const grpc::Status& /*status*/) {
-  owner_->OnStreamDone(this);
-  delete this;
-}
-
-ServerFrameStream::ServerFrameStream(StreamOwner* owner, bool refuse)
-    : FrameStream(owner, /*outgoing=*/false) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (refuse) {
-    closed_ = true;
-    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "raft transport is shutting down"));
-    return;
+  fd_ = fd;
+  if (closed_) {
+    ::shutdown(fd_, SHUT_RDWR);
+    return false;
   }
-  StartRead(&in_);
+  connected_ = true;
+  cv_.notify_all();  // a frame written meanwhile leaves now
+  return true;
 }
 
-void ServerFrameStream::Refuse(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return;
-  closed_ = true;
-  Finish(status);
-}
-
-void ServerFrameStream::OnDone() {
+void FrameStream::ReadLoop() {
+  bool connected = !outgoing_ || Connect();
+  WireFrame in;
+  std::string buffer;
+  bool first = true;
+  while (connected && ReadFrame(fd_, &in, &buffer)) {
+    if (first) {
+      first = false;
+      if (!in.has_hello()) break;
+      owner_->OnHello(this, in.hello());
+    }
+    owner_->OnFrame(this, in);
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!closed_) {
+    lock.unlock();
+    owner_->OnBroken(this);
+    lock.lock();
+  }
+  cv_.wait(lock, [&] { return closed_; });
+  lock.unlock();
+  writer_.join();
   owner_->OnStreamDone(this);
+  if (fd_ >= 0) ::close(fd_);
   delete this;
 }
 

@@ -1,32 +1,55 @@
 #pragma once
 
-// FrameStream: one end of a RaftTransport.Stream call, dialed by this process
-// (ClientFrameStream) or accepted from a peer (ServerFrameStream), on gRPC's callback API.
+// FrameStream: one raft connection between two processes, dialed by this process or accepted
+// from a peer. It is a plain TCP connection to the peer's gRPC port: the dialer's first bytes are
+// kRaftPreamble, which the peer's server (common/rpc/server.h, RawProtocol) tells apart from
+// HTTP/2 and hands to its transport. Then each side sends length-prefixed WireFrames
+// (EncodeFrame / ReadFrame) whenever it has messages.
 //
-// Lifetime: the stream deletes itself after gRPC's OnDone, which cannot come before Close has
-// been called: every stream must be closed exactly when its owner stops using it (Close is
-// idempotent). After OnStreamDone the pointer is dangling.
+// Why not a gRPC stream: at depth 1 every raft message cost a round of HTTP/2 flow control (a
+// WINDOW_UPDATE answered each frame) and hops between gRPC's threads on both sides; here a frame
+// is one send() from the thread that has it and one recv() on the peer's reader thread.
 //
-// Reads run continuously from the start: each frame goes to the owner (OnHello for the first
-// frame's hello, then OnFrame), and a failed read ends in OnBroken. Writes are issued by the
-// owner, one at a time (Write, then wait for OnWriteDone). Reactions never run inline in Write or
-// Close, so the owner may call them under its own locks.
+// Threads: a reader thread per stream (for a dialed stream it connects first) delivers frames;
+// a writer thread finishes a frame that did not fit into the socket buffer at once.
+//
+// Lifetime: every stream must be closed exactly when its owner stops using it (Close is
+// idempotent). Once closed and its threads done, the stream calls OnStreamDone and deletes
+// itself; after OnStreamDone the pointer is dangling.
+//
+// Reads run continuously from the start: the first frame must carry a hello (OnHello), then
+// every frame goes to OnFrame; a failed connect or read, or the peer closing, ends in OnBroken
+// (not reported once the owner closed the stream). Writes are issued by the owner one at a time:
+// Write sends at once when the socket takes the whole frame (kDone), else the rest leaves later
+// and OnWriteDone reports it (kPending). Reactions never run inline in Write or Close, so the
+// owner may call them under its own locks.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
-#include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 
-#include <grpcpp/grpcpp.h>
-
-#include "proto/raft/raft.grpc.pb.h"
+#include "proto/raft/raft.pb.h"
 #include "raft/transport/frame_codec.h"
 
 namespace curve::raft {
 
+// The dialer's first bytes on a raft connection.
+inline constexpr char kRaftPreamble[] = "CRAFT/1\n";
+// A received frame beyond this breaks the stream.
+inline constexpr uint32_t kMaxWireFrameBytes = 128u << 20;
+
+// Appends `frame`, length-prefixed, to *out.
+void EncodeFrame(const WireFrame& frame, std::string* out);
+// Reads one length-prefixed frame from a blocking socket into *frame (*buffer is scratch).
+// False on end of stream, a socket error, an oversized or unparsable frame.
+bool ReadFrame(int fd, WireFrame* frame, std::string* buffer);
+
 class FrameStream;
 
-// Receives a stream's events, on gRPC threads. Must not block.
+// Receives a stream's events, on the stream's threads. Must not block.
 class StreamOwner {
  public:
   virtual ~StreamOwner() = default;
@@ -41,13 +64,21 @@ class StreamOwner {
 
 class FrameStream {
  public:
-  virtual ~FrameStream() = default;
+  enum class WriteResult { kClosed, kDone, kPending };
+
+  // Dials node `peer` at `address` ("host:port", "[v6]:port"); connects on the stream's thread.
+  static FrameStream* Dial(StreamOwner* owner, const std::string& address, NodeId peer);
+  // Takes over `fd`, a connection accepted for the transport (its preamble already read).
+  static FrameStream* Accept(StreamOwner* owner, int fd);
+
+  FrameStream(const FrameStream&) = delete;
+  FrameStream& operator=(const FrameStream&) = delete;
 
   bool outgoing() const { return outgoing_; }
 
-  // Starts writing `frame`. False (and nothing written) once closed.
-  bool Write(WireFrame frame);
-  // Cancels (client) or finishes (server) the call. Idempotent, thread-safe.
+  // Starts sending `frame`; see the header comment. kClosed: nothing sent, the stream is closed.
+  WriteResult Write(const WireFrame& frame);
+  // Shuts the connection down. Idempotent, thread-safe.
   void Close();
 
   // The peer's node id (the dialed node, or the acceptor's hello sender once known) and
@@ -55,71 +86,36 @@ class FrameStream {
   std::atomic<NodeId> peer{kNoNode};
   std::atomic<uint64_t> peer_incarnation{0};
   // Owned by the transport: the encoder is used under the peer link's lock, the decoder by this
-  // stream's read reactions.
+  // stream's reader thread.
   FrameEncoder encoder;
   FrameDecoder decoder;
-  bool hello_sent = false;      // guarded by the link lock
-  bool hello_received = false;  // read reactions only
+  bool hello_sent = false;  // guarded by the link lock
 
- protected:
-  FrameStream(StreamOwner* owner, bool outgoing) : owner_(owner), outgoing_(outgoing) {}
+ private:
+  FrameStream(StreamOwner* owner, bool outgoing, std::string address, int fd);
+  ~FrameStream() = default;
 
-  // Called with mu_ held.
-  virtual void StartWriteLocked(const WireFrame* frame) = 0;
-  virtual void StartReadLocked(WireFrame* frame) = 0;
-  virtual void CloseLocked() = 0;
-
-  // The body of OnReadDone for both kinds.
-  void HandleRead(bool ok);
-  void ContinueReading();
+  void Start();
+  void ReadLoop();
+  void WriteLoop();
+  // Dials address_; on success fd_ is set and the preamble sent.
+  bool Connect();
 
   StreamOwner* const owner_;
   const bool outgoing_;
+  const std::string address_;  // dialed streams
+
   std::mutex mu_;
-  bool closed_ = false;  // guarded by mu_
-  WireFrame in_;
-  WireFrame out_;
-};
-
-class ClientFrameStream final : public FrameStream,
-                                public grpc::ClientBidiReactor<WireFrame, WireFrame> {
- public:
-  // Starts the call to node `peer` on `stub`, which must outlive the stream.
-  static ClientFrameStream* Start(StreamOwner* owner, RaftTransport::Stub* stub, NodeId peer);
-
-  void OnReadDone(bool ok) override { HandleRead(ok); }
-  void OnWriteDone(bool ok) override { owner_->OnWriteDone(this, ok); }
-  void OnDone(const grpc::Status& status) override;
-
- private:
-  explicit ClientFrameStream(StreamOwner* owner) : FrameStream(owner, /*outgoing=*/true) {}
-
-  void StartWriteLocked(const WireFrame* frame) override { StartWrite(frame); }
-  void StartReadLocked(WireFrame* frame) override { StartRead(frame); }
-  void CloseLocked() override;
-
-  grpc::ClientContext context_;
-};
-
-class ServerFrameStream final : public FrameStream,
-                                public grpc::ServerBidiReactor<WireFrame, WireFrame> {
- public:
-  // Accepts a call; when `refuse` is set it is finished at once with UNAVAILABLE.
-  ServerFrameStream(StreamOwner* owner, bool refuse);
-
-  void OnReadDone(bool ok) override { HandleRead(ok); }
-  void OnWriteDone(bool ok) override { owner_->OnWriteDone(this, ok); }
-  void OnDone() override;
-
-  // Finishes with `status` instead of OK (e.g. a refused duplicate stream). Idempotent with Close.
-  void Refuse(const grpc::Status& status);
-
- private:
-  void StartWriteLocked(const WireFrame* frame) override { StartWrite(frame); }
-  void StartReadLocked(WireFrame* frame) override { StartRead(frame); }
-  void CloseLocked() override { Finish(finish_status_); }
-
-  grpc::Status finish_status_;
+  std::condition_variable cv_;
+  int fd_ = -1;             // guarded by mu_ until connected, then read-only
+  bool connected_ = false;  // guarded by mu_
+  bool closed_ = false;     // guarded by mu_
+  // The frame being written (with its length prefix) and how much of it has left; a frame
+  // is pending when Write could not send it whole (or before the connection exists).
+  std::string out_;  // guarded by mu_ while not pending; the writer thread's while pending
+  size_t out_sent_ = 0;
+  bool pending_ = false;  // guarded by mu_
+  std::thread writer_;
 };
 
 }  // namespace curve::raft

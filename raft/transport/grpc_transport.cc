@@ -1,5 +1,7 @@
 #include "raft/transport/grpc_transport.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -35,9 +37,7 @@ bool NeedsReport(const Message& m) {
 
 }  // namespace
 
-class GrpcTransport::Impl final
-    : public StreamOwner,
-      public RaftTransport::WithCallbackMethod_Stream<RaftTransport::Service> {
+class GrpcTransport::Impl final : public StreamOwner, public RaftTransport::Service {
  public:
   Impl(const GrpcTransportOptions& options, TransportHandler* handler)
       : options_(options),
@@ -51,18 +51,19 @@ class GrpcTransport::Impl final
   ~Impl() override { Shutdown(); }
 
   // ---- RaftTransport service ----
-  grpc::ServerBidiReactor<WireFrame, WireFrame>* Stream(
-      grpc::CallbackServerContext* /*context*/) override {
-    std::lock_guard<std::mutex> lock(streams_mu_);
-    auto* stream = new ServerFrameStream(this, /*refuse=*/shutdown_);
-    if (!shutdown_) streams_.insert(stream);
-    return stream;
-  }
-
   grpc::Status InstallSnapshot(grpc::ServerContext* context,
                                grpc::ServerReader<WireSnapshotChunk>* reader,
                                WireSnapshotAck* /*ack*/) override {
     return transfers_.Receive(context, reader);
+  }
+
+  void AcceptConnection(int fd) {
+    std::lock_guard<std::mutex> lock(streams_mu_);
+    if (shutdown_) {
+      ::close(fd);
+      return;
+    }
+    streams_.insert(FrameStream::Accept(this, fd));
   }
 
   // ---- Transport ----
@@ -165,7 +166,7 @@ class GrpcTransport::Impl final
       if (link->active == stream) link->backoff.Reset();
       return;
     }
-    Accept(static_cast<ServerFrameStream*>(stream), hello);
+    Accept(stream, hello);
   }
 
   void OnFrame(FrameStream* stream, const WireFrame& frame) override {
@@ -217,10 +218,7 @@ class GrpcTransport::Impl final
     const NodeId id;
     std::mutex mu;
     std::string address;
-    std::shared_ptr<grpc::Channel> channel;
-    std::unique_ptr<RaftTransport::Stub> stub;
-    // Stubs of earlier addresses: calls they started may still run.
-    std::vector<std::unique_ptr<RaftTransport::Stub>> old_stubs;
+    std::shared_ptr<grpc::Channel> channel;  // for snapshots
     SendQueue queue;
     FrameStream* active = nullptr;  // the stream used for sending, dialed or accepted
     bool writing = false;           // a frame is in flight on `active`
@@ -256,14 +254,13 @@ class GrpcTransport::Impl final
   void SetAddressLocked(Link* link, const std::string& address) {
     if (link->address == address) return;
     link->address = address;
-    link->channel.reset();
-    if (link->stub != nullptr) link->old_stubs.push_back(std::move(link->stub));
+    link->channel.reset();  // transfers under way keep theirs
   }
 
+  // The gRPC channel snapshots travel on.
   std::shared_ptr<grpc::Channel> EnsureChannelLocked(Link* link) {
     if (link->channel == nullptr && !link->address.empty()) {
       link->channel = rpc::MakeChannel(link->address);
-      link->stub = RaftTransport::NewStub(link->channel);
     }
     return link->channel;
   }
@@ -272,38 +269,39 @@ class GrpcTransport::Impl final
     if (link->address.empty() || std::chrono::steady_clock::now() < link->retry_at) return;
     std::lock_guard<std::mutex> lock(streams_mu_);
     if (shutdown_) return;
-    EnsureChannelLocked(link);
-    ClientFrameStream* stream = ClientFrameStream::Start(this, link->stub.get(), link->id);
+    FrameStream* stream = FrameStream::Dial(this, link->address, link->id);
     streams_.insert(stream);
     link->active = stream;
     link->writing = false;
     stats_.dialed.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // Sends the next frame on the link's stream if it is idle and has something to send: its
-  // hello first, then whatever is queued.
+  // Sends frames on the link's stream while it is idle and has something to send: its hello
+  // first, then whatever is queued.
   void MaybeWriteLocked(Link* link) {
-    FrameStream* stream = link->active;
-    if (stream == nullptr || link->writing) return;
-    if (stream->hello_sent && link->queue.empty()) return;
-    WireFrame frame;
-    if (!stream->hello_sent) {
-      WireHello* hello = frame.mutable_hello();
-      hello->set_node_id(options_.node_id);
-      hello->set_address(AdvertiseAddress());
-      hello->set_incarnation(incarnation_);
-      hello->set_expected_peer(link->id);
-      stream->hello_sent = true;
-    }
-    std::vector<GroupMessage> batch = link->queue.PopBatch();
-    for (const GroupMessage& gm : batch) {
-      if (NeedsReport(gm.message)) link->sent_groups.insert(gm.group);
-    }
-    stream->encoder.Encode(batch, &frame);
-    link->writing = stream->Write(std::move(frame));
-    if (link->writing) {
+    while (true) {
+      FrameStream* stream = link->active;
+      if (stream == nullptr || link->writing) return;
+      if (stream->hello_sent && link->queue.empty()) return;
+      WireFrame frame;
+      if (!stream->hello_sent) {
+        WireHello* hello = frame.mutable_hello();
+        hello->set_node_id(options_.node_id);
+        hello->set_address(AdvertiseAddress());
+        hello->set_incarnation(incarnation_);
+        hello->set_expected_peer(link->id);
+        stream->hello_sent = true;
+      }
+      std::vector<GroupMessage> batch = link->queue.PopBatch();
+      for (const GroupMessage& gm : batch) {
+        if (NeedsReport(gm.message)) link->sent_groups.insert(gm.group);
+      }
+      stream->encoder.Encode(batch, &frame);
+      FrameStream::WriteResult result = stream->Write(frame);
+      if (result == FrameStream::WriteResult::kClosed) return;  // its OnBroken reports the loss
       stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
       stats_.messages_sent.fetch_add(batch.size(), std::memory_order_relaxed);
+      link->writing = result == FrameStream::WriteResult::kPending;
     }
   }
 
@@ -320,14 +318,14 @@ class GrpcTransport::Impl final
     return stream;
   }
 
-  void Accept(ServerFrameStream* stream, const WireHello& hello) {
+  void Accept(FrameStream* stream, const WireHello& hello) {
     NodeId from = hello.node_id();
     if (from == kNoNode || from == options_.node_id ||
         (hello.expected_peer() != kNoNode && hello.expected_peer() != options_.node_id)) {
       log::Get("raft")->error("op=Accept from={} expected={} err=\"not meant for node {}\"", from,
                               hello.expected_peer(), options_.node_id);
       stats_.refused.fetch_add(1, std::memory_order_relaxed);
-      stream->Refuse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "wrong node"));
+      stream->Close();
       return;
     }
     Link* link = GetLink(from);
@@ -367,8 +365,7 @@ class GrpcTransport::Impl final
       stats_.accepted.fetch_add(1, std::memory_order_relaxed);
     } else {
       stats_.refused.fetch_add(1, std::memory_order_relaxed);
-      stream->Refuse(
-          grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "a stream to this peer exists"));
+      stream->Close();  // a stream to this peer exists
     }
   }
 
@@ -428,6 +425,7 @@ std::string GrpcTransport::PeerAddress(NodeId node) const { return impl_->PeerAd
 void GrpcTransport::Send(NodeId to, std::vector<GroupMessage> messages) {
   impl_->Send(to, std::move(messages));
 }
+void GrpcTransport::AcceptConnection(int fd) { impl_->AcceptConnection(fd); }
 void GrpcTransport::Shutdown() { impl_->Shutdown(); }
 TransportStats GrpcTransport::stats() const { return impl_->stats(); }
 

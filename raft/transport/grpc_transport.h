@@ -1,25 +1,28 @@
 #pragma once
 
-// GrpcTransport: the Transport over gRPC.
+// GrpcTransport: the Transport on a process's gRPC port.
 //
-// Connections: ONE bidirectional RaftTransport.Stream per pair of processes carries the frames of
-// every group in both directions. Whoever first has something to send dials; when both dial at
-// once, the stream dialed by the lower node id wins on both sides and the other is refused. A
-// stream from a newer incarnation of a peer (it restarted) replaces the older one. A broken
-// stream is redialed on demand, no sooner than an exponential backoff allows; meanwhile messages
-// for that peer are dropped and reported unreachable.
+// Connections: ONE raft connection per pair of processes (frame_stream.h: TCP to the peer's gRPC
+// port, told apart from gRPC by its preamble) carries the frames of every group in both
+// directions; snapshots travel as gRPC InstallSnapshot calls. Whoever first has something to
+// send dials; when both dial at once, the stream dialed by the lower node id wins on both sides
+// and the other is refused. A stream from a newer incarnation of a peer (it restarted) replaces
+// the older one. A broken stream is redialed on demand, no sooner than an exponential backoff
+// allows; meanwhile messages for that peer are dropped and reported unreachable.
 //
 // Batching: everything one Send call hands over for a peer joins that peer's SendQueue; a frame
 // leaves as soon as the stream has no write in flight, carrying everything queued (up to a byte
-// cap). So a driver pass that ticks a hundred groups sends one frame per peer, heartbeats
-// coalesced in the compact form of frame_codec.h; under load, frames grow instead of multiplying.
+// cap), sent by the thread that queued it when the socket takes it at once. So a driver pass that
+// ticks a hundred groups sends one frame per peer, heartbeats coalesced in the compact form of
+// frame_codec.h; under load, frames grow instead of multiplying.
 //
 // Backpressure: the queue is bounded in bytes and messages and merges heartbeats and
 // acknowledgements (send_queue.h); a slow peer stops completing writes, the queue fills, further
 // messages are dropped and their groups told OnUnreachable, so the leader falls back to probing
 // that follower. Nothing blocks the caller and memory stays bounded.
 //
-// Thread-safety: all public methods are thread-safe. Handler callbacks run on gRPC threads.
+// Thread-safety: all public methods are thread-safe. Handler callbacks run on the streams'
+// reader threads and gRPC threads.
 
 #include <chrono>
 #include <cstdint>
@@ -75,8 +78,11 @@ class GrpcTransport final : public Transport {
   GrpcTransport(const GrpcTransport&) = delete;
   GrpcTransport& operator=(const GrpcTransport&) = delete;
 
-  // The RaftTransport service to register on the process's gRPC server.
+  // The RaftTransport service (snapshots) to register on the process's gRPC server, whose
+  // connections starting with kRaftPreamble (frame_stream.h) go to AcceptConnection.
   grpc::Service* service();
+  // Takes over `fd`, a raft connection accepted on the gRPC port, its preamble read.
+  void AcceptConnection(int fd);
 
   // Sets the address told to peers, when only known after the server started (port 0).
   void SetAdvertiseAddress(const std::string& address);

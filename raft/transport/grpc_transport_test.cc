@@ -16,6 +16,7 @@
 #include "common/rpc/server.h"
 #include "common/testing/subprocess.h"
 #include "proto/raft/raft.grpc.pb.h"
+#include "raft/transport/frame_stream.h"
 
 namespace curve::raft {
 namespace {
@@ -122,6 +123,8 @@ struct Node {
     rpc::ServerOptions server_options;
     server_options.address = "127.0.0.1:" + std::to_string(port);
     server_options.shutdown_grace = milliseconds(200);
+    server_options.raw_protocols.push_back(
+        {kRaftPreamble, [t = transport.get()](int fd) { t->AcceptConnection(fd); }});
     auto started = rpc::GrpcServer::Start(server_options, {transport->service()});
     EXPECT_TRUE(started.ok()) << started.status();
     server = std::move(started).value();

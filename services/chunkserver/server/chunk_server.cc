@@ -71,6 +71,7 @@ Status ChunkServer::Init() {
   rpc::ServerOptions server_options;
   server_options.address = options_.listen;
   server_options.shutdown_grace = std::chrono::seconds(1);
+  server_options.raw_protocols.push_back(raft_->raw_protocol());
   CURVE_ASSIGN_OR_RETURN(
       server_, rpc::GrpcServer::Start(server_options, {raft_->service(), service_.get()}));
   heartbeat_->Start(registration, copysets_.get(), raft_.get());
