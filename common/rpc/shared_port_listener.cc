@@ -15,6 +15,7 @@
 
 #include "common/logging.h"
 #include "common/rpc/server.h"
+#include "common/thread_name.h"
 
 namespace curve::rpc {
 
@@ -103,6 +104,7 @@ void SharedPortListener::Start(std::vector<RawProtocol> protocols, Handler grpc,
                                std::chrono::milliseconds sniff_timeout) {
   thread_ = std::thread(
       [this, protocols = std::move(protocols), grpc = std::move(grpc), sniff_timeout]() mutable {
+        SetThreadName("rpc-accept");
         Run(std::move(protocols), std::move(grpc), sniff_timeout);
       });
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 
 namespace curve::raft {
 
@@ -114,6 +115,7 @@ std::vector<GroupStatus> Driver::Statuses() const {
 }
 
 void Driver::Run() {
+  SetThreadName("raft-driver-" + std::to_string(index_));
   using Clock = std::chrono::steady_clock;
   Clock::time_point next_tick = Clock::now() + tick_interval_;
   uint64_t ticks = 0;  // the clock shared by the replicas (their heartbeats align on it)

@@ -10,7 +10,7 @@
 
 #include "common/status.h"
 #include "raft/core/options.h"
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 
 namespace curve::config {
 class ConfigSource;
@@ -45,7 +45,7 @@ struct RaftServerOptions {
   // Known peers: node id -> "host:port". More can be added later (SetPeerAddress) and are
   // learned from peers that connect.
   std::map<NodeId, std::string> peers;
-  GrpcTransportOptions transport;
+  TcpTransportOptions transport;
   // More services for the server started on listen_address (not owned; must outlive the
   // RaftServer), e.g. the application's own API on the same port.
   std::vector<grpc::Service*> extra_services;

@@ -87,10 +87,10 @@ Status RaftServer::Init() {
   CURVE_ASSIGN_OR_RETURN(store_, LogStore::Open(store_options));
 
   handler_ = std::make_unique<Handler>(this);
-  GrpcTransportOptions transport_options = options_.transport;
+  TcpTransportOptions transport_options = options_.transport;
   transport_options.node_id = options_.node_id;
   transport_options.advertise_address = options_.advertise_address;
-  transport_ = std::make_unique<GrpcTransport>(transport_options, handler_.get());
+  transport_ = std::make_unique<TcpTransport>(transport_options, handler_.get());
   for (const auto& [node, address] : options_.peers) transport_->SetPeerAddress(node, address);
 
   for (int i = 0; i < options_.driver_threads; ++i) {

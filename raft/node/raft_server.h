@@ -29,7 +29,7 @@
 #include "raft/node/node_options.h"
 #include "raft/node/raft_group.h"
 #include "raft/storage/log_store.h"
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 
 namespace grpc {
 class Service;
@@ -108,7 +108,7 @@ class RaftServer {
   std::string address_;
   std::unique_ptr<LogStore> store_;
   std::unique_ptr<Handler> handler_;
-  std::unique_ptr<GrpcTransport> transport_;
+  std::unique_ptr<TcpTransport> transport_;
   std::unique_ptr<rpc::GrpcServer> server_;
   std::vector<std::shared_ptr<Driver>> drivers_;
 

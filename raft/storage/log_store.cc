@@ -7,6 +7,7 @@
 
 #include "common/fs/posix_file_system.h"
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "raft/storage/wal_format.h"
 #include "raft/storage/wal_recovery.h"
 
@@ -221,6 +222,7 @@ void LogStore::DropPayloads(const Pending& pending) {
 }
 
 void LogStore::WriterLoop() {
+  SetThreadName("raft-log");
   writer_id_.store(std::this_thread::get_id());
   for (;;) {
     std::vector<std::unique_ptr<Pending>> round;

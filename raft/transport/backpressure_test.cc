@@ -1,4 +1,4 @@
-// GrpcTransport against a fake peer that stops reading: Send must never block, memory must stay
+// TcpTransport against a fake peer that stops reading: Send must never block, memory must stay
 // within the queue caps, and the groups must be told their peer is unreachable.
 
 #include <sys/socket.h>
@@ -16,7 +16,7 @@
 #include "common/rpc/shared_port_listener.h"
 #include "common/testing/subprocess.h"
 #include "raft/transport/frame_stream.h"
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 
 namespace curve::raft {
 namespace {
@@ -143,12 +143,12 @@ GroupMessage Append(GroupId group, size_t bytes) {
 TEST(BackpressureTest, SlowPeerFillsTheBoundedQueueAndSendNeverBlocks) {
   FakePeer fake(2);
   CountingHandler handler;
-  GrpcTransportOptions options;
+  TcpTransportOptions options;
   options.node_id = 1;
   options.queue.max_bytes = 4 << 20;
   options.queue.max_messages = 1000;
   options.queue.max_frame_bytes = 1 << 20;
-  GrpcTransport transport(options, &handler);
+  TcpTransport transport(options, &handler);
   transport.SetPeerAddress(2, "127.0.0.1:" + std::to_string(fake.port()));
 
   transport.Send(2, {Append(1, 100)});

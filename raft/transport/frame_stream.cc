@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 
 namespace curve::raft {
 
@@ -20,6 +21,22 @@ namespace {
 
 constexpr size_t kPreambleBytes = sizeof(kRaftPreamble) - 1;
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
+
+// Like gRPC's keepalive (10 s, then 5 s), so that a peer gone without a word (its host lost, a
+// partition) breaks the stream and the link redials instead of queueing behind it.
+void ConfigureSocket(int fd) {
+  int one = 1;
+  int idle = 10;
+  int interval = 5;
+  int count = 2;
+  unsigned int user_timeout_ms = 15000;  // sent data unacknowledged this long fails the socket
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
+}
 
 // Sends all of [data, data + size) on a blocking socket.
 bool SendAll(int fd, const char* data, size_t size) {
@@ -123,6 +140,7 @@ FrameStream* FrameStream::Dial(StreamOwner* owner, const std::string& address, N
 }
 
 FrameStream* FrameStream::Accept(StreamOwner* owner, int fd) {
+  ConfigureSocket(fd);
   auto* stream = new FrameStream(owner, /*outgoing=*/false, "", fd);
   stream->Start();
   return stream;
@@ -159,6 +177,7 @@ void FrameStream::Close() {
 }
 
 void FrameStream::WriteLoop() {
+  SetThreadName(outgoing_ ? "raft-dial-wr" : "raft-accept-wr");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return closed_ || (pending_ && connected_); });
@@ -199,8 +218,7 @@ bool FrameStream::Connect() {
   }
   ::freeaddrinfo(found);
   if (fd < 0) return false;
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ConfigureSocket(fd);
   if (!SendAll(fd, kRaftPreamble, kPreambleBytes)) {
     ::close(fd);
     return false;
@@ -217,6 +235,7 @@ bool FrameStream::Connect() {
 }
 
 void FrameStream::ReadLoop() {
+  SetThreadName(outgoing_ ? "raft-dial-rd" : "raft-accept-rd");
   bool connected = !outgoing_ || Connect();
   WireFrame in;
   std::string buffer;

@@ -25,7 +25,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "proto/raft/raft.grpc.pb.h"
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 #include "raft/transport/transport.h"
 
 namespace curve::raft {

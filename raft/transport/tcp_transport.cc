@@ -1,4 +1,4 @@
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 
 #include <unistd.h>
 
@@ -23,7 +23,7 @@ namespace curve::raft {
 
 namespace {
 
-rpc::RetryPolicy ReconnectPolicy(const GrpcTransportOptions& options) {
+rpc::RetryPolicy ReconnectPolicy(const TcpTransportOptions& options) {
   rpc::RetryPolicy policy;
   policy.initial_backoff = options.reconnect_initial_backoff;
   policy.max_backoff = options.reconnect_max_backoff;
@@ -37,9 +37,9 @@ bool NeedsReport(const Message& m) {
 
 }  // namespace
 
-class GrpcTransport::Impl final : public StreamOwner, public RaftTransport::Service {
+class TcpTransport::Impl final : public StreamOwner, public RaftTransport::Service {
  public:
-  Impl(const GrpcTransportOptions& options, TransportHandler* handler)
+  Impl(const TcpTransportOptions& options, TransportHandler* handler)
       : options_(options),
         handler_(handler),
         incarnation_(
@@ -213,7 +213,7 @@ class GrpcTransport::Impl final : public StreamOwner, public RaftTransport::Serv
 
  private:
   struct Link {
-    Link(NodeId node, const GrpcTransportOptions& options)
+    Link(NodeId node, const TcpTransportOptions& options)
         : id(node), queue(options.queue), backoff(ReconnectPolicy(options), node) {}
     const NodeId id;
     std::mutex mu;
@@ -388,7 +388,7 @@ class GrpcTransport::Impl final : public StreamOwner, public RaftTransport::Serv
     handler_->OnUnreachable(to, *groups);
   }
 
-  const GrpcTransportOptions options_;
+  const TcpTransportOptions options_;
   TransportHandler* const handler_;
   const uint64_t incarnation_;
   SnapshotTransfers transfers_;
@@ -409,24 +409,24 @@ class GrpcTransport::Impl final : public StreamOwner, public RaftTransport::Serv
   Counters stats_;
 };
 
-GrpcTransport::GrpcTransport(const GrpcTransportOptions& options, TransportHandler* handler)
+TcpTransport::TcpTransport(const TcpTransportOptions& options, TransportHandler* handler)
     : impl_(std::make_unique<Impl>(options, handler)) {}
 
-GrpcTransport::~GrpcTransport() { impl_->Shutdown(); }
+TcpTransport::~TcpTransport() { impl_->Shutdown(); }
 
-grpc::Service* GrpcTransport::service() { return impl_.get(); }
-void GrpcTransport::SetAdvertiseAddress(const std::string& address) {
+grpc::Service* TcpTransport::service() { return impl_.get(); }
+void TcpTransport::SetAdvertiseAddress(const std::string& address) {
   impl_->SetAdvertiseAddress(address);
 }
-void GrpcTransport::SetPeerAddress(NodeId node, const std::string& address) {
+void TcpTransport::SetPeerAddress(NodeId node, const std::string& address) {
   impl_->SetPeerAddress(node, address);
 }
-std::string GrpcTransport::PeerAddress(NodeId node) const { return impl_->PeerAddress(node); }
-void GrpcTransport::Send(NodeId to, std::vector<GroupMessage> messages) {
+std::string TcpTransport::PeerAddress(NodeId node) const { return impl_->PeerAddress(node); }
+void TcpTransport::Send(NodeId to, std::vector<GroupMessage> messages) {
   impl_->Send(to, std::move(messages));
 }
-void GrpcTransport::AcceptConnection(int fd) { impl_->AcceptConnection(fd); }
-void GrpcTransport::Shutdown() { impl_->Shutdown(); }
-TransportStats GrpcTransport::stats() const { return impl_->stats(); }
+void TcpTransport::AcceptConnection(int fd) { impl_->AcceptConnection(fd); }
+void TcpTransport::Shutdown() { impl_->Shutdown(); }
+TransportStats TcpTransport::stats() const { return impl_->stats(); }
 
 }  // namespace curve::raft

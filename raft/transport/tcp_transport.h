@@ -1,6 +1,6 @@
 #pragma once
 
-// GrpcTransport: the Transport on a process's gRPC port.
+// TcpTransport: the Transport over TCP on a process's gRPC port.
 //
 // Connections: ONE raft connection per pair of processes (frame_stream.h: TCP to the peer's gRPC
 // port, told apart from gRPC by its preamble) carries the frames of every group in both
@@ -46,7 +46,7 @@ struct SnapshotTransferOptions {
   uint64_t max_data_bytes = 1ull << 32;  // refuse larger raft snapshot data on receipt
 };
 
-struct GrpcTransportOptions {
+struct TcpTransportOptions {
   NodeId node_id = kNoNode;
   // Where this process listens ("host:port"), told to peers so they can dial back.
   std::string advertise_address;
@@ -69,14 +69,14 @@ struct TransportStats {
   uint64_t live_streams = 0;  // dialed or accepted, not yet torn down
 };
 
-class GrpcTransport final : public Transport {
+class TcpTransport final : public Transport {
  public:
   // `handler` must outlive the transport.
-  GrpcTransport(const GrpcTransportOptions& options, TransportHandler* handler);
-  ~GrpcTransport() override;  // Shutdown
+  TcpTransport(const TcpTransportOptions& options, TransportHandler* handler);
+  ~TcpTransport() override;  // Shutdown
 
-  GrpcTransport(const GrpcTransport&) = delete;
-  GrpcTransport& operator=(const GrpcTransport&) = delete;
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
 
   // The RaftTransport service (snapshots) to register on the process's gRPC server, whose
   // connections starting with kRaftPreamble (frame_stream.h) go to AcceptConnection.

@@ -1,7 +1,7 @@
-// GrpcTransport against real peers (another GrpcTransport) and a fake peer whose reading we
+// TcpTransport against real peers (another TcpTransport) and a fake peer whose reading we
 // control, on loopback with port 0.
 
-#include "raft/transport/grpc_transport.h"
+#include "raft/transport/tcp_transport.h"
 
 #include <gtest/gtest.h>
 
@@ -117,9 +117,9 @@ class RecordingHandler : public TransportHandler {
 
 // A process's transport with its own gRPC server.
 struct Node {
-  Node(NodeId id, int port = 0, GrpcTransportOptions options = {}) {
+  Node(NodeId id, int port = 0, TcpTransportOptions options = {}) {
     options.node_id = id;
-    transport = std::make_unique<GrpcTransport>(options, &handler);
+    transport = std::make_unique<TcpTransport>(options, &handler);
     rpc::ServerOptions server_options;
     server_options.address = "127.0.0.1:" + std::to_string(port);
     server_options.shutdown_grace = milliseconds(200);
@@ -136,7 +136,7 @@ struct Node {
     server->Shutdown();
   }
   RecordingHandler handler;
-  std::unique_ptr<GrpcTransport> transport;
+  std::unique_ptr<TcpTransport> transport;
   std::unique_ptr<rpc::GrpcServer> server;
   std::string address;
 };
@@ -156,7 +156,7 @@ GroupMessage Append(GroupId group, size_t bytes) {
                          .entries = {Entry{1, 1, EntryType::kNormal, std::string(bytes, 'x')}}}};
 }
 
-TEST(GrpcTransportTest, OneFramePerPeerCarriesEveryGroupsHeartbeat) {
+TEST(TcpTransportTest, OneFramePerPeerCarriesEveryGroupsHeartbeat) {
   Node a(1), b(2);
   a.transport->SetPeerAddress(2, b.address);
   std::vector<GroupMessage> round;
@@ -192,7 +192,7 @@ TEST(GrpcTransportTest, OneFramePerPeerCarriesEveryGroupsHeartbeat) {
   EXPECT_EQ(a.handler.Received()[0].message.to, 1u);
 }
 
-TEST(GrpcTransportTest, SimultaneousDialsConvergeOnOneStream) {
+TEST(TcpTransportTest, SimultaneousDialsConvergeOnOneStream) {
   for (int round = 0; round < 5; ++round) {
     Node a(1), b(2);
     a.transport->SetPeerAddress(2, b.address);
@@ -214,9 +214,9 @@ TEST(GrpcTransportTest, SimultaneousDialsConvergeOnOneStream) {
   }
 }
 
-TEST(GrpcTransportTest, PeerDownIsReportedThenReconnectedWithBackoff) {
+TEST(TcpTransportTest, PeerDownIsReportedThenReconnectedWithBackoff) {
   int port = curve::testing::PickFreePort();
-  GrpcTransportOptions options;
+  TcpTransportOptions options;
   options.reconnect_initial_backoff = milliseconds(50);
   options.reconnect_max_backoff = milliseconds(200);
   Node a(1, 0, options);
@@ -236,7 +236,7 @@ TEST(GrpcTransportTest, PeerDownIsReportedThenReconnectedWithBackoff) {
   EXPECT_LT(a.transport->stats().streams_dialed - dialed_before, 20u);
 }
 
-TEST(GrpcTransportTest, RestartedPeerIsReachedAgain) {
+TEST(TcpTransportTest, RestartedPeerIsReachedAgain) {
   Node a(1);
   auto b = std::make_unique<Node>(2);
   int port = b->server->port();
@@ -256,7 +256,7 @@ TEST(GrpcTransportTest, RestartedPeerIsReachedAgain) {
   ASSERT_TRUE(PollUntil([&] { return a.handler.CountGroup(3) == 1; }, kWait));
 }
 
-TEST(GrpcTransportTest, WrongNodeAtAddressIsRefused) {
+TEST(TcpTransportTest, WrongNodeAtAddressIsRefused) {
   Node a(1), b(2);
   a.transport->SetPeerAddress(3, b.address);  // b is node 2, not 3
   a.transport->Send(3, {Append(4, 10)});
@@ -264,8 +264,8 @@ TEST(GrpcTransportTest, WrongNodeAtAddressIsRefused) {
   EXPECT_EQ(b.handler.CountGroup(4), 0u);
 }
 
-TEST(GrpcTransportTest, SnapshotIsStreamedInChunksWithTheApplicationPayload) {
-  GrpcTransportOptions options;
+TEST(TcpTransportTest, SnapshotIsStreamedInChunksWithTheApplicationPayload) {
+  TcpTransportOptions options;
   options.snapshot.chunk_bytes = 64 << 10;
   Node a(1, 0, options), b(2);
   a.transport->SetPeerAddress(2, b.address);
@@ -292,7 +292,7 @@ TEST(GrpcTransportTest, SnapshotIsStreamedInChunksWithTheApplicationPayload) {
   EXPECT_EQ(staged, a.handler.app_chunks[0] + a.handler.app_chunks[1] + a.handler.app_chunks[2]);
 }
 
-TEST(GrpcTransportTest, SnapshotToUnknownPeerFails) {
+TEST(TcpTransportTest, SnapshotToUnknownPeerFails) {
   Node a(1);
   GroupMessage m{9, Message{.type = MessageType::kSnapshot, .to = 5, .snapshot = Snapshot{}}};
   a.transport->Send(5, {m});
