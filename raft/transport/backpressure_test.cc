@@ -71,8 +71,8 @@ class FakePeer {
  private:
   void Serve(int fd) {
     WireFrame in;
-    std::string buffer;
-    if (!ReadFrame(fd, &in, &buffer) || !in.has_hello()) return;
+    FrameReader reader(fd);
+    if (!reader.Next(&in) || !in.has_hello()) return;
     WireFrame hello;
     hello.mutable_hello()->set_node_id(id_);
     hello.mutable_hello()->set_incarnation(77);
@@ -88,7 +88,7 @@ class FakePeer {
         cv_.wait(lock, [&] { return !paused_ || stopping_; });
         if (stopping_) return;
       }
-      if (!ReadFrame(fd, &in, &buffer)) return;
+      if (!reader.Next(&in)) return;
       Record(in);
     }
   }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -42,17 +43,6 @@ void ConfigureSocket(int fd) {
 bool SendAll(int fd, const char* data, size_t size) {
   while (size > 0) {
     ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool RecvAll(int fd, char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::recv(fd, data, size, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     data += n;
@@ -108,21 +98,46 @@ void EncodeFrame(const WireFrame& frame, std::string* out) {
   for (int i = 0; i < 4; ++i) (*out)[at + i] = static_cast<char>((size >> (8 * i)) & 0xff);
 }
 
-bool ReadFrame(int fd, WireFrame* frame, std::string* buffer) {
-  unsigned char prefix[4];
-  if (!RecvAll(fd, reinterpret_cast<char*>(prefix), sizeof(prefix))) return false;
+bool FrameReader::Fill(size_t size) {
+  if (end_ - begin_ >= size) return true;
+  if (begin_ > 0) {  // keep the unparsed bytes at the front
+    buffer_.erase(0, begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (buffer_.size() < std::max<size_t>(size, 64 << 10)) {
+    buffer_.resize(std::max<size_t>(size, 64 << 10));
+  }
+  while (end_ < size) {
+    ssize_t n = ::recv(fd_, buffer_.data() + end_, buffer_.size() - end_, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    end_ += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool FrameReader::Next(WireFrame* frame) {
+  if (!Fill(4)) return false;
+  const auto* prefix = reinterpret_cast<const unsigned char*>(buffer_.data() + begin_);
   uint32_t size = prefix[0] | (prefix[1] << 8) | (prefix[2] << 16) | (uint32_t{prefix[3]} << 24);
   if (size > kMaxWireFrameBytes) {
     log::Get("raft")->error("op=ReadFrame err=\"frame of {} bytes exceeds the limit of {}\"", size,
                             kMaxWireFrameBytes);
     return false;
   }
-  buffer->resize(size);
-  if (!RecvAll(fd, buffer->data(), size)) return false;
+  if (!Fill(4 + size)) return false;
   frame->Clear();
-  if (!frame->ParseFromArray(buffer->data(), static_cast<int>(size))) {
+  bool parsed = frame->ParseFromArray(buffer_.data() + begin_ + 4, static_cast<int>(size));
+  begin_ += 4 + size;
+  if (!parsed) {
     log::Get("raft")->error("op=ReadFrame err=\"a frame of {} bytes does not parse\"", size);
     return false;
+  }
+  if (buffer_.size() > (1 << 20) && end_ == begin_) {  // a large frame passed: shrink back
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    begin_ = end_ = 0;
   }
   return true;
 }
@@ -238,9 +253,9 @@ void FrameStream::ReadLoop() {
   SetThreadName(outgoing_ ? "raft-dial-rd" : "raft-accept-rd");
   bool connected = !outgoing_ || Connect();
   WireFrame in;
-  std::string buffer;
+  FrameReader reader(fd_);
   bool first = true;
-  while (connected && ReadFrame(fd_, &in, &buffer)) {
+  while (connected && reader.Next(&in)) {
     if (first) {
       first = false;
       if (!in.has_hello()) break;

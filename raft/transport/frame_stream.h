@@ -43,9 +43,25 @@ inline constexpr uint32_t kMaxWireFrameBytes = 128u << 20;
 
 // Appends `frame`, length-prefixed, to *out.
 void EncodeFrame(const WireFrame& frame, std::string* out);
-// Reads one length-prefixed frame from a blocking socket into *frame (*buffer is scratch).
-// False on end of stream, a socket error, an oversized or unparsable frame.
-bool ReadFrame(int fd, WireFrame* frame, std::string* buffer);
+
+// Reads length-prefixed frames from a blocking socket, taking whatever has arrived with each
+// recv (a frame's prefix and body, or several frames, in one call).
+class FrameReader {
+ public:
+  explicit FrameReader(int fd) : fd_(fd) {}
+  // The next frame into *frame. False on end of stream, a socket error, an oversized or
+  // unparsable frame.
+  bool Next(WireFrame* frame);
+
+ private:
+  // Until at least `size` bytes are buffered.
+  bool Fill(size_t size);
+
+  const int fd_;
+  std::string buffer_;
+  size_t begin_ = 0;  // [begin_, end_) received, not yet parsed
+  size_t end_ = 0;
+};
 
 class FrameStream;
 
