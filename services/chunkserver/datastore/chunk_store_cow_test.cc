@@ -189,7 +189,7 @@ TEST_F(ChunkStoreCowTest, DeleteSnapshotDropsTheCopyOrRaisesTheSequence) {
 TEST_F(ChunkStoreCowTest, LateEndOfAnOlderSnapshotKeepsTheLaterSnapshotsCopy) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(1, 0, Fill('a'), 1).ok());
-  ASSERT_TRUE(store->DeleteSnapshot(1, 1).ok());  // snapshot 1 ended: chunk raised to 2
+  ASSERT_TRUE(store->DeleteSnapshot(1, 1).ok());       // snapshot 1 ended: chunk raised to 2
   ASSERT_TRUE(store->Write(1, 0, Fill('b'), 3).ok());  // snapshot 2 lives: copy of 'a'
   ASSERT_EQ(store->GetInfo(1)->snapshot_sequence, 2u);
   ASSERT_TRUE(store->DeleteSnapshot(1, 1).ok());  // snapshot 1's end, replayed late
