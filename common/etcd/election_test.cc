@@ -48,6 +48,14 @@ TEST_F(EtcdTest, FirstCandidateLeadsUntilItResigns) {
   b_campaign.join();
   EXPECT_TRUE(b_result.ok()) << b_result;
   EXPECT_EQ((*a.Leader())->value, "b:1");
+  // The observer reports the leader it reads after each change (the latest, not every one):
+  // let it see b before b resigns.
+  ASSERT_TRUE(curve::testing::PollUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return !observed.empty() && observed.back() == "b:1";
+      },
+      std::chrono::seconds(5)));
 
   ASSERT_TRUE(b.Resign().ok());
   EXPECT_FALSE(a.Leader()->has_value());
