@@ -157,7 +157,9 @@ grpc::ServerUnaryReactor* ChunkServiceImpl::WriteChunks(grpc::CallbackServerCont
   return reactor;
 }
 
-Status ChunkServiceImpl::CheckRead(uint64_t offset, uint32_t length) const {
+Result<std::shared_ptr<Copyset>> ChunkServiceImpl::CheckRead(const ChunkAddress& chunk,
+                                                             uint64_t offset, uint32_t length) {
+  CURVE_ASSIGN_OR_RETURN(auto copyset, Find(chunk));
   if (offset % 512 != 0 || length % 512 != 0 || length == 0) {
     return InvalidArgumentError("read of " + std::to_string(length) + " bytes at " +
                                 std::to_string(offset) + " is not aligned to 512");
@@ -165,30 +167,30 @@ Status ChunkServiceImpl::CheckRead(uint64_t offset, uint32_t length) const {
   if (offset + length > store_->chunk_size()) {
     return OutOfRangeError("read beyond the chunk size " + std::to_string(store_->chunk_size()));
   }
-  return Status::Ok();
+  CURVE_RETURN_IF_ERROR(Barrier(*copyset));
+  CURVE_RETURN_IF_ERROR(copyset->state_machine->CheckHealthy(chunk.chunk_id()));
+  return copyset;
+}
+
+Status ChunkServiceImpl::MissingIsDataLoss(Status read, uint64_t id, const Copyset& copyset) {
+  if (read.code() != StatusCode::kNotFound) return read;
+  return DataLossError("chunk " + std::to_string(id) + " of copyset " + copyset.key.Name() +
+                       " is missing: " + read.message());
 }
 
 grpc::Status ChunkServiceImpl::ReadChunk(grpc::ServerContext*, const ReadChunkRequest* request,
                                          ReadChunkResponse* response) {
-  auto copyset = Find(request->chunk());
+  auto copyset = CheckRead(request->chunk(), request->offset(), request->length());
   if (!copyset.ok()) return ToGrpc(copyset.status());
   const uint64_t id = request->chunk().chunk_id();
-  if (Status s = CheckRead(request->offset(), request->length()); !s.ok()) return ToGrpc(s);
-  if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
-  CopysetStateMachine* machine = (*copyset)->state_machine.get();
-  if (Status s = machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
-  if (!machine->Has(id)) {
+  if (!(*copyset)->state_machine->Has(id)) {
     response->set_exists(false);
     return grpc::Status::OK;
   }
   std::string* data = response->mutable_data();
   data->resize(request->length());
   Status read = store_->ReadInto(id, request->offset(), request->length(), data->data());
-  if (read.code() == StatusCode::kNotFound) {
-    read = DataLossError("chunk " + std::to_string(id) + " of copyset " + (*copyset)->key.Name() +
-                         " is missing: " + read.message());
-  }
-  if (!read.ok()) return ToGrpc(read);
+  if (!read.ok()) return ToGrpc(MissingIsDataLoss(read, id, **copyset));
   response->set_exists(true);
   return grpc::Status::OK;
 }
@@ -228,13 +230,10 @@ grpc::Status ChunkServiceImpl::GetChunkInfo(grpc::ServerContext*,
 grpc::Status ChunkServiceImpl::ReadChunkSnapshot(grpc::ServerContext*,
                                                  const ReadChunkSnapshotRequest* request,
                                                  ReadChunkSnapshotResponse* response) {
-  auto copyset = Find(request->chunk());
+  auto copyset = CheckRead(request->chunk(), request->offset(), request->length());
   if (!copyset.ok()) return ToGrpc(copyset.status());
   const uint64_t id = request->chunk().chunk_id();
-  if (Status s = CheckRead(request->offset(), request->length()); !s.ok()) return ToGrpc(s);
-  if (Status s = Barrier(**copyset); !s.ok()) return ToGrpc(s);
   CopysetStateMachine* machine = (*copyset)->state_machine.get();
-  if (Status s = machine->CheckHealthy(id); !s.ok()) return ToGrpc(s);
   if (Status s = machine->CheckSnapshotHealthy(id); !s.ok()) return ToGrpc(s);
   if (!machine->Has(id)) {
     response->set_exists(false);
@@ -244,14 +243,7 @@ grpc::Status ChunkServiceImpl::ReadChunkSnapshot(grpc::ServerContext*,
   data->resize(request->length());
   auto exists = store_->ReadSnapshotInto(id, request->sequence(), request->offset(),
                                          request->length(), data->data());
-  if (!exists.ok()) {
-    Status read = exists.status();
-    if (read.code() == StatusCode::kNotFound) {
-      read = DataLossError("chunk " + std::to_string(id) + " of copyset " + (*copyset)->key.Name() +
-                           " is missing: " + read.message());
-    }
-    return ToGrpc(read);
-  }
+  if (!exists.ok()) return ToGrpc(MissingIsDataLoss(exists.status(), id, **copyset));
   if (!*exists) data->clear();
   response->set_exists(*exists);
   return grpc::Status::OK;

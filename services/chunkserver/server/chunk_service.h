@@ -65,8 +65,13 @@ class ChunkServiceImpl final
                                      std::function<void(Result<uint64_t>)> done);
   // Waits until local reads of the copyset are linearizable (leader only).
   Status Barrier(Copyset& copyset);
-  // Validates a read of [offset, offset + length) of a chunk: 512-aligned, inside the chunk.
-  Status CheckRead(uint64_t offset, uint32_t length) const;
+  // The copyset a read of [offset, offset + length) of `chunk` is served from, once the read is
+  // validated (512-aligned, inside the chunk), local reads are linearizable and the chunk is
+  // healthy; or why not.
+  Result<std::shared_ptr<Copyset>> CheckRead(const ChunkAddress& chunk, uint64_t offset,
+                                             uint32_t length);
+  // A chunk file missing under a chunk the copyset has is data loss, not "not found".
+  static Status MissingIsDataLoss(Status read, uint64_t id, const Copyset& copyset);
 
   CopysetManager* const copysets_;
   ChunkStore* const store_;
